@@ -1,0 +1,59 @@
+# The two commands of the README:
+#   make demo   builds the bundle with the demo settings and serves the demo page on 127.0.0.1
+#   make test   installs what the tests need (venv, npm packages, Chromium) and runs them
+# Every install step lives here, so a fresh machine needs nothing done by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+OUT    ?= static/bundle
+PYTEST_ARGS ?=
+
+.PHONY: demo test install install-python install-npm install-chromium bundle bench typecheck clean
+
+demo: install-python install-npm
+	$(PY) build.py --settings demo.toml --out $(OUT) --serve $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bundle: install-python install-npm
+	$(PY) build.py --settings demo.toml --out $(OUT)
+
+bench: install
+	$(PY) -m pytest -m bench -s -p no:randomly $(PYTEST_ARGS)
+
+typecheck: install-python
+	$(PY) -m mypy
+
+install: install-python install-npm install-chromium
+
+# The venv is rebuilt when pyproject.toml changes.
+install-python: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# npm ci installs exactly what package-lock.json pins.
+install-npm: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Playwright cannot download its own browser here: use Debian's Chromium unless one is there.
+install-chromium:
+	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1 || ls $$HOME/.cache/ms-playwright/chromium-* >/dev/null 2>&1; then \
+		echo "Chromium: present"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "Chromium: installing Debian's package"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium: not found and no apt-get; browser tests will be skipped" >&2; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules $(OUT) build *.egg-info .pytest_cache .mypy_cache .hypothesis
