@@ -73,7 +73,7 @@ def _check_optional_text(key: str, value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise SettingsError(f"{key}: {value!r} is not a string")
-    return value
+    return str(value)
 
 
 def _check_region(key: str, value: Any) -> str:

@@ -1,0 +1,259 @@
+"""The mapping rules both modes share: lookups, identity, profile fields, custom attributes, Charged.
+
+Rules are data where that reads better: :data:`PROFILE_FIELDS` is the identify table of RudderStack's
+``CleverTapIdentify.json`` and the custom-attribute exclusions are derived from it, never kept as a
+second list. The cloud emitter (:mod:`bridge.cloud`) and the device emitter (:mod:`bridge.device`)
+call these functions; neither keeps a copy. Section numbers refer to reference/cloud-mode.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .jsvalue import MISSING, js_string, js_truthy
+
+__all__ = [
+    "get_path",
+    "is_usable",
+    "first_usable",
+    "USER_ID",
+    "USER_ID_ONLY",
+    "EMAIL_ONLY",
+    "FIRST_NAME",
+    "LAST_NAME",
+    "user_id",
+    "user_id_only",
+    "ProfileField",
+    "PROFILE_FIELDS",
+    "CUSTOM_ATTRIBUTE_EXCLUSIONS",
+    "mapped_profile",
+    "custom_attributes",
+    "overrides",
+    "is_order_completed",
+    "CHARGED_FIELDS",
+    "charged_event_data",
+    "page_name_value",
+    "STRINGIFY_EXEMPT",
+]
+
+# §5: RudderStack's generic field maps (GenericFieldMapping.json), tried in this order.
+USER_ID_ONLY = ("userId", "traits.userId", "traits.id", "context.traits.userId", "context.traits.id")
+USER_ID = USER_ID_ONLY + ("anonymousId",)
+EMAIL_ONLY = ("traits.email", "context.traits.email", "properties.email")
+FIRST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for key in ("firstName", "firstname", "first_name"))
+LAST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for key in ("lastName", "lastname", "last_name"))
+
+# §7.6: CleverTap's subscription-group keys take an object, so they are never stringified.
+STRINGIFY_EXEMPT = frozenset({"category-unsubscribe", "category-resubscribe"})
+
+# Keys JavaScript objects never copy as own data (prototype pollution guard in the reference).
+_PROTO_KEYS = frozenset({"__proto__", "constructor", "prototype"})
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """The value at a dotted path (``"context.traits.email"``, ``"products.0.id"``), or MISSING."""
+    current = obj
+    for key in path.split("."):
+        if isinstance(current, dict):
+            current = current.get(key, MISSING)
+        elif isinstance(current, list) and key.isdigit() and int(key) < len(current):
+            current = current[int(key)]
+        else:
+            return MISSING
+        if current is MISSING:
+            return MISSING
+    return current
+
+
+def is_usable(value: Any) -> bool:
+    """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not (§5)."""
+    if value is False:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return True
+    return js_truthy(value)
+
+
+def first_usable(message: Any, paths: Iterable[str]) -> Any:
+    """Multi-path lookup (§5): the first usable value among ``paths``, or MISSING."""
+    for path in paths:
+        value = get_path(message, path)
+        if is_usable(value):
+            return value
+    return MISSING
+
+
+def user_id(message: Any) -> Any:
+    """The generic userId map, which falls back to ``anonymousId``."""
+    return first_usable(message, USER_ID)
+
+
+def user_id_only(message: Any) -> Any:
+    """The generic userId map without the ``anonymousId`` fallback."""
+    return first_usable(message, USER_ID_ONLY)
+
+
+def _gender_letter(value: Any) -> Any:
+    # §7.3: an exact, case-sensitive match; anything else leaves Gender out.
+    if value in ("f", "F", "Female", "female", "FEMALE"):
+        return "F"
+    if value in ("m", "M", "Male", "male", "MALE"):
+        return "M"
+    return MISSING
+
+
+@dataclass(frozen=True)
+class ProfileField:
+    """One row of the identify table: a CleverTap profile key, where it is looked up, and the
+    cloud-mode conversion (the device emitter applies the Web SDK's own forms instead)."""
+
+    dest: str
+    sources: tuple[str, ...]
+    cloud_convert: Callable[[Any], Any] | None = None
+
+    @property
+    def trait_keys(self) -> frozenset[str]:
+        """The trait names this row consumes, which are therefore not custom attributes."""
+        return frozenset(path.rsplit(".", 1)[-1] for path in self.sources)
+
+
+def _traits_paths(key: str) -> tuple[str, str]:
+    return (f"traits.{key}", f"context.traits.{key}")
+
+
+# §7.2, in the reference's order (CleverTapIdentify.json).
+PROFILE_FIELDS: tuple[ProfileField, ...] = (
+    ProfileField("Email", EMAIL_ONLY),
+    ProfileField("Name", _traits_paths("name")),
+    ProfileField("Phone", _traits_paths("phone")),
+    ProfileField("Gender", _traits_paths("gender"), _gender_letter),
+    ProfileField("Employed", _traits_paths("employed")),
+    ProfileField("DOB", _traits_paths("birthday")),
+    ProfileField("Education", _traits_paths("education")),
+    ProfileField("Married", _traits_paths("married")),
+    ProfileField("Customer Type", _traits_paths("customerType")),
+    ProfileField("Photo", _traits_paths("avatar")),
+)
+
+# §7.5: everything the table consumes, the name parts, and the identity and bookkeeping keys.
+CUSTOM_ATTRIBUTE_EXCLUSIONS: frozenset[str] = frozenset().union(
+    *(field.trait_keys for field in PROFILE_FIELDS),
+    (path.rsplit(".", 1)[-1] for path in FIRST_NAME + LAST_NAME),
+    ("anonymousId", "userId", "id", "ts", "overrideFields"),
+)
+
+
+def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
+    """The mapped profile fields (§7.2) and a Name built from first and last name (§7.4).
+
+    With ``convert=False`` the raw looked-up values are returned (Gender not normalised), for an
+    emitter that applies its own forms.
+    """
+    profile: dict[str, Any] = {}
+    for field in PROFILE_FIELDS:
+        value = first_usable(message, field.sources)
+        if convert and field.cloud_convert is not None and value is not MISSING:
+            value = field.cloud_convert(value)
+        if is_usable(value):
+            profile[field.dest] = value
+    if "Name" not in profile:
+        first, last = first_usable(message, FIRST_NAME), first_usable(message, LAST_NAME)
+        if js_truthy(first) and js_truthy(last):
+            profile["Name"] = f"{js_string(first)} {js_string(last)}"
+    return profile
+
+
+def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Copy every trait that is not mapped onto ``into`` (a new dict by default) and return it (§7.5).
+
+    ``traits`` first, then ``context.traits``, so the latter wins a key both carry. A key with dots
+    is a path that creates nested objects, as lodash's ``set`` does in the reference.
+    """
+    target: dict[str, Any] = {} if into is None else into
+    for root in ("traits", "context.traits"):
+        traits = get_path(message, root)
+        if not isinstance(traits, dict):
+            continue
+        for key, value in traits.items():
+            if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or value is MISSING:
+                continue
+            if "." in key:
+                _set_path(target, key.split("."), value)
+            else:
+                target[key] = value
+    return target
+
+
+def _set_path(target: Any, keys: list[str], value: Any) -> None:
+    """lodash ``set``: walk ``keys``, replacing non-objects with ``{}`` (or ``[]`` before an index)."""
+    current = target
+    for index, key in enumerate(keys):
+        last = index == len(keys) - 1
+        if key in _PROTO_KEYS:
+            return
+        if isinstance(current, list):
+            if not key.isdigit():
+                return  # a named property of an array does not survive JSON
+            slot = int(key)
+            while len(current) <= slot:
+                current.append(None)
+            if last:
+                current[slot] = value
+                return
+            if not isinstance(current[slot], (dict, list)):
+                current[slot] = [] if keys[index + 1].isdigit() else {}
+            current = current[slot]
+        else:
+            if last:
+                current[key] = value
+                return
+            if not isinstance(current.get(key), (dict, list)):
+                current[key] = [] if keys[index + 1].isdigit() else {}
+            current = current[key]
+
+
+def overrides(message: Any) -> Any:
+    """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy (§7.7),
+    as a dict of keys to assign; MISSING when neither is given."""
+    for path in ("traits.overrideFields", "context.traits.overrideFields"):
+        value = get_path(message, path)
+        if js_truthy(value):
+            # Object.assign copies the own enumerable keys: a string's characters, an array's items.
+            if isinstance(value, dict):
+                return {k: v for k, v in value.items() if k not in _PROTO_KEYS}
+            if isinstance(value, (list, str)):
+                return {str(i): item for i, item in enumerate(value)}
+            return {}
+    return MISSING
+
+
+def is_order_completed(event: Any) -> bool:
+    """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged (§8.3)."""
+    return js_truthy(event) and js_string(event).lower() == "order completed"
+
+
+# §8.4 (CleverTapEcom.json): Charged keys and the property each comes from.
+CHARGED_FIELDS: tuple[tuple[str, str], ...] = (("Charged ID", "checkout_id"), ("Amount", "revenue"), ("Items", "products"))
+_CHARGED_CONSUMED = frozenset(source for _, source in CHARGED_FIELDS) | {"ts"}
+
+
+def charged_event_data(properties: Any) -> dict[str, Any]:
+    """Charged's event data (§8.4): Charged ID, Amount, Items, then every other property but ``ts``."""
+    data: dict[str, Any] = {}
+    if not isinstance(properties, dict):
+        return data
+    for dest, source in CHARGED_FIELDS:
+        value = properties.get(source, MISSING)
+        if is_usable(value):
+            data[dest] = value
+    for key, value in properties.items():
+        if key not in _CHARGED_CONSUMED and key not in _PROTO_KEYS and value is not MISSING:
+            data[key] = value
+    return data
+
+
+def page_name_value(message: Any) -> Any:
+    """The value that names a page or screen event (§8.7), or MISSING."""
+    return first_usable(message, ("event", "properties.event", "name", "properties.name"))
