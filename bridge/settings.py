@@ -65,7 +65,7 @@ def _check_account_id(key: str, value: Any) -> str | None:
         raise SettingsError(
             f"{key}: {value!r} is not a CleverTap project ID (letters and digits in groups joined by '-', e.g. 'W9R-486-4W5Z')"
         )
-    return value
+    return str(value)
 
 
 def _check_optional_text(key: str, value: Any) -> str | None:
