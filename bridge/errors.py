@@ -18,7 +18,12 @@ class BridgeError(Exception):
 
 
 class SettingsError(BridgeError, ValueError):
-    """A setting has a value that is not allowed; the message names the key, the value and what is allowed."""
+    """A setting has a value that is not allowed; the message names the key, the value and what is allowed.
+
+    ``status_code`` is 400, as RudderStack reports a ConfigurationError.
+    """
+
+    status_code = 400
 
 
 class EventError(BridgeError):
