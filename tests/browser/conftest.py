@@ -1,0 +1,317 @@
+"""Fixtures for the browser tests: Chromium, the loopback server, the built bundle, the offline guard
+and the CleverTap collector.
+
+Everything runs on 127.0.0.1: the real RudderStack SDKs and the real CleverTap Web SDK come from
+node_modules (the SDK is served at its public URL by route interception), CleverTap's endpoint is the
+collector, and any other request is aborted and recorded by the guard; a test fails if one was made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from .collector import Collector
+from .server import StaticServer
+
+ROOT = Path(__file__).resolve().parents[2]
+NODE_MODULES = ROOT / "node_modules"
+PAGES = Path(__file__).resolve().parent / "pages"
+CLEVERTAP_SDK_FILE = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
+
+DEFAULT_SDK_URL = "https://d2r1yp2w7bby2u.cloudfront.net/js/clevertap.min.js"
+# RudderStack's own integration and older snippets load this one.
+STATIC_SDK_URL = "https://static.clevertap.com/js/clevertap.min.js"
+
+# The settings the test bundle is built with. The source config below carries the same account and
+# region, as a site's RudderStack dashboard would.
+TEST_SETTINGS: dict[str, Any] = {
+    "account_id": "TEST-ACC-ID",
+    "region": "in1",
+    "track_anonymous": False,
+    "opt_out": False,
+    "use_ip": False,
+}
+WRITE_KEY = "TEST_WRITE_KEY"
+DESTINATION_ID = "2TestCleverTapDest0000000001"
+
+BROWSER_FIXTURES = {"page", "context", "browser", "env", "booted_page", "new_env"}
+
+
+# ----------------------------------------------------------------------------------------------
+# Chromium
+
+
+def _playwright_chromium_installed() -> bool:
+    # Playwright's own download, if any (PLAYWRIGHT_BROWSERS_PATH or the default cache).
+    base = Path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or Path.home() / ".cache" / "ms-playwright")
+    return any(p.is_file() for p in base.glob("chromium-*/chrome-*/chrome"))
+
+
+def find_chromium() -> str | None:
+    """A Chromium binary outside Playwright's cache: CHROMIUM_PATH, /usr/bin/chromium, or chromium on PATH."""
+    candidates = [os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip, rather than error, the tests that need a browser when there is none."""
+    if _playwright_chromium_installed() or find_chromium():
+        return
+    skip = pytest.mark.skip(
+        reason="no Chromium: install Debian's chromium (make install-chromium) or set CHROMIUM_PATH"
+    )
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], playwright: Any) -> dict[str, Any]:
+    """The plugin's launch options (--headed, --slowmo, ... keep working) plus the Chromium to use."""
+    args = dict(browser_type_launch_args)
+    own = Path(playwright.chromium.executable_path)
+    if not own.is_file() and "executable_path" not in args:
+        path = find_chromium()
+        if path is None:
+            pytest.skip("no Chromium found (CHROMIUM_PATH, /usr/bin/chromium, chromium on PATH)")
+        args["executable_path"] = path
+    args["args"] = [*args.get("args", []), "--disable-gpu", "--disable-dev-shm-usage"]
+    return args
+
+
+# ----------------------------------------------------------------------------------------------
+# The loopback server, the source config and the bundle
+
+
+def source_config(
+    write_key: str = WRITE_KEY,
+    destination_config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """RudderStack's source config with one device-mode CleverTap destination (rudderstack-sdk-contract.md §6)."""
+    config = {
+        "accountId": TEST_SETTINGS["account_id"],
+        "passcode": "TEST-PASSCODE",
+        "region": TEST_SETTINGS["region"],
+        "trackAnonymous": TEST_SETTINGS["track_anonymous"],
+        "enableObjectIdMapping": False,
+        "useNativeSDK": True,
+        "connectionMode": "device",
+        "eventFilteringOption": "disable",
+        "blacklistedEvents": [],
+        "whitelistedEvents": [],
+        "oneTrustCookieCategories": [],
+        "consentManagement": [],
+    }
+    config.update(destination_config or {})
+    return {
+        "isHosted": True,
+        "source": {
+            "id": "2TestSourceId000000000000001",
+            "name": "Local test web source",
+            "writeKey": write_key,
+            "workspaceId": "2TestWorkspace00000000000001",
+            "enabled": True,
+            "config": {"statsCollection": {"errors": {"enabled": False}, "metrics": {"enabled": False}}},
+            "destinations": [
+                {
+                    "id": DESTINATION_ID,
+                    "name": "CleverTap device mode (local)",
+                    "enabled": True,
+                    "config": config,
+                    "destinationDefinitionId": "1eBvBtJ0yXlzSZmSMzQm2uOdHf3",
+                    "destinationDefinition": {"name": "CLEVERTAP", "displayName": "CleverTap"},
+                    "updatedAt": "2024-01-01T00:00:00.000Z",
+                    "shouldApplyDeviceModeTransformation": False,
+                    "propagateEventsUntransformedOnError": False,
+                }
+            ],
+        },
+    }
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[StaticServer]:
+    """The loopback server: node_modules and the harness pages mounted, the default source config registered."""
+    srv = StaticServer().start()
+    srv.mount("node_modules", NODE_MODULES)
+    srv.mount("pages", PAGES)
+    srv.source_configs[WRITE_KEY] = source_config()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(server: StaticServer) -> str:
+    """pytest-base-url's fixture: relative ``page.goto`` paths resolve against the loopback server."""
+    return server.origin
+
+
+def _toml(settings: dict[str, Any]) -> str:
+    return "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
+
+
+@pytest.fixture(scope="session")
+def bundle(server: StaticServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the bundle with TEST_SETTINGS by running build.py; returns its URL (``.../bundle``, no slash)."""
+    if not (ROOT / "build.py").is_file():
+        pytest.skip("build.py is not there yet: no bundle to test")
+    work = tmp_path_factory.mktemp("bundle")
+    settings_file = work / "settings.toml"
+    settings_file.write_text(_toml(TEST_SETTINGS), encoding="utf-8")
+    out = work / "out"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--settings", str(settings_file), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"build.py failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    assert (out / "Clevertap.min.js").is_file(), f"build.py wrote no Clevertap.min.js: {sorted(p.name for p in out.iterdir())}"
+    return server.mount("bundle", out).rstrip("/")
+
+
+# ----------------------------------------------------------------------------------------------
+# Per-test browser environment
+
+# Appended to the bundle's Clevertap.min.js as it is served: records, as JSON, every message the
+# integration class receives from the RudderStack SDK, before the bundle's own code sees it.
+RECEIVED_HOOK = r"""
+;(function () {
+  var w = window, rs = w.Clevertap_RS;
+  if (!rs || typeof rs.Clevertap !== "function") return;
+  var proto = rs.Clevertap.prototype;
+  if (proto.__testHooked) return;
+  Object.defineProperty(proto, "__testHooked", {value: true});
+  w.__ctReceived = w.__ctReceived || [];
+  ["identify", "track", "page", "screen", "alias", "group"].forEach(function (method) {
+    var original = proto[method];
+    if (typeof original !== "function") return;
+    proto[method] = function (element) {
+      try {
+        w.__ctReceived.push({method: method, message: JSON.parse(JSON.stringify(element && element.message))});
+      } catch (e) {
+        w.__ctReceived.push({method: method, error: String(e)});
+      }
+      return original.apply(this, arguments);
+    };
+  });
+})();
+"""
+
+
+@dataclass
+class Env:
+    """One fresh browser context with the guard, the SDK route, the collector and the recorders."""
+
+    context: Any
+    page: Any
+    server: StaticServer
+    collector: Collector
+    blocked: list[str] = field(default_factory=list)
+    console: list[tuple[str, str]] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    sdk_requests: list[str] = field(default_factory=list)
+    expect_page_errors: bool = False
+
+    @property
+    def origin(self) -> str:
+        return self.server.origin
+
+    def warnings(self) -> list[str]:
+        """Console messages of type warning (and error) seen on the page so far."""
+        return [text for kind, text in self.console if kind in ("warning", "error")]
+
+    def received(self) -> list[dict[str, Any]]:
+        """The messages the integration class received (recorded by RECEIVED_HOOK), in order."""
+        return list(self.page.evaluate("() => window.__ctReceived || []"))
+
+    def wait_for_received(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until the integration received at least ``count`` messages."""
+        self.page.wait_for_function(
+            "n => (window.__ctReceived || []).length >= n", arg=count, timeout=timeout * 1000
+        )
+        return self.received()
+
+
+def _install_guard(context: Any, server: StaticServer, blocked: list[str]) -> None:
+    allowed = ("127.0.0.1", server.port)
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob") or (parts.hostname, parts.port) == allowed:
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+
+
+def _install_sdk(context: Any, sdk_requests: list[str]) -> None:
+    body = CLEVERTAP_SDK_FILE.read_bytes()
+
+    def serve_sdk(route: Any) -> None:
+        sdk_requests.append(route.request.url)
+        route.fulfill(status=200, content_type="application/javascript", body=body)
+
+    for url in (DEFAULT_SDK_URL, STATIC_SDK_URL):
+        context.route(url, serve_sdk)
+
+
+def _install_received_hook(context: Any, server: StaticServer) -> None:
+    def serve_integration(route: Any) -> None:
+        path = server.resolve(urlsplit(route.request.url).path)
+        if path is None:
+            route.continue_()
+            return
+        body = path.read_text(encoding="utf-8") + RECEIVED_HOOK
+        route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=body, headers={"Access-Control-Allow-Origin": "*"})
+
+    context.route(f"{server.origin}/bundle/Clevertap.min.js*", serve_integration)
+
+
+def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -> Env:
+    """Install the guard (first, so every later route wins over it), the SDK, the collector and the hook."""
+    env = Env(context=context, page=page, server=server, collector=Collector())
+    _install_guard(context, server, env.blocked)
+    _install_sdk(context, env.sdk_requests)
+    env.collector.install(context)
+    if hook and "bundle" in server.mounts:
+        _install_received_hook(context, server)
+    page.on("console", lambda msg: env.console.append((msg.type, msg.text)))
+    page.on("pageerror", lambda exc: env.page_errors.append(f"{exc.name}: {exc.message}"))
+    page.set_default_timeout(60_000)
+    return env
+
+
+def check_env(env: Env) -> None:
+    """The checks every end-to-end test ends with: nothing left loopback; nothing thrown on the page."""
+    assert not env.blocked, f"requests left 127.0.0.1 (aborted by the guard): {env.blocked}"
+    assert not env.collector.decode_errors, f"CleverTap requests whose d could not be decoded: {env.collector.decode_errors}"
+    if not env.expect_page_errors:
+        assert not env.page_errors, f"uncaught errors on the page: {env.page_errors}"
+
+
+@pytest.fixture
+def env(context: Any, page: Any, server: StaticServer) -> Generator[Env, None, None]:
+    """A fresh context (pytest-playwright's, one per test: CleverTap's storage must not leak between tests)."""
+    server.reset()
+    environment = make_env(context, page, server)
+    yield environment
+    check_env(environment)
