@@ -23,6 +23,7 @@ __all__ = [
     "js_number_text",
     "js_typeof",
     "js_date_parse",
+    "JS_WHITESPACE",
 ]
 
 
@@ -195,7 +196,10 @@ def js_string(value: Any) -> str:
 
 _NUMERIC = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
 _PREFIXED = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
+# The characters JavaScript's String.prototype.trim and the regular-expression class \s treat as
+# white space (WhiteSpace and LineTerminator of ECMA-262); Python's str.strip() set differs.
 _JS_WHITESPACE = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+JS_WHITESPACE: Final = _JS_WHITESPACE
 
 
 def js_number(value: Any) -> float:
