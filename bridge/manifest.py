@@ -1,0 +1,76 @@
+"""The bundle's manifest: file sizes and SRI hashes, pinned versions, and the CSP a site needs."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .settings import Settings
+
+__all__ = ["sri", "csp_directives", "csp_header", "build_manifest"]
+
+# The bundle can be served from any origin; 'self' stands for it when it is the page's own.
+BUNDLE_ORIGIN = "'self'"
+
+
+def sri(data: bytes) -> str:
+    """The Subresource Integrity value of ``data``: ``sha384-<base64>``."""
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode("ascii")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _clevertap_hosts(settings: Settings) -> list[str]:
+    # The SDK's data requests are JSONP <script>s to <region>.clevertap-prod.com, or to the proxy
+    # domain, with the region prefixed when one is set (device-mode.md 3.5).
+    if settings.target_domain:
+        hosts = [f"https://{settings.target_domain}"]
+        if settings.region != "none":
+            hosts.append(f"https://{settings.region}.{settings.target_domain}")
+        return hosts
+    return ["https://*.clevertap-prod.com"]
+
+
+def csp_directives(settings: Settings) -> dict[str, list[str]]:
+    """The Content-Security-Policy directives the bundle needs, each a sorted list without duplicates."""
+    pyodide = [_origin(settings.pyodide_url)] if settings.pyodide_url else []
+    script_src = [BUNDLE_ORIGIN, _origin(settings.sdk_url), *_clevertap_hosts(settings), *pyodide, "'wasm-unsafe-eval'"]
+    connect_src = [BUNDLE_ORIGIN, *pyodide, *_clevertap_hosts(settings)]
+    return {
+        "script-src": sorted(set(script_src)),
+        "worker-src": ["blob:"],
+        "connect-src": sorted(set(connect_src)),
+    }
+
+
+def csp_header(directives: dict[str, list[str]]) -> str:
+    """The directives as one header value, e.g. ``script-src 'self' ...; worker-src blob:``."""
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def build_manifest(root: Path, settings: Settings, versions: dict[str, str]) -> dict[str, Any]:
+    """The manifest of every file under ``root`` (the manifest itself aside)."""
+    files: dict[str, dict[str, Any]] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        name = path.relative_to(root).as_posix()
+        if name == "manifest.json":
+            continue
+        data = path.read_bytes()
+        files[name] = {"size": len(data), "integrity": sri(data)}
+    directives = csp_directives(settings)
+    return {
+        "files": files,
+        "versions": dict(sorted(versions.items())),
+        "csp": {
+            "directives": directives,
+            "header": csp_header(directives),
+            "note": "'self' is the bundle's origin: list that origin instead when the bundle is served from another one.",
+        },
+        "settings": settings.to_config(),
+    }

@@ -1,0 +1,54 @@
+"""A static file server for a bundle, with explicit MIME types and CORS (``build.py --serve``)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MIME_TYPES", "VENDOR_PATH", "make_server"]
+
+# Explicit types: the system table may lack .mjs and .wasm, and Pyodide needs application/wasm.
+MIME_TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css",
+}
+# Where the demo page finds the CleverTap Web SDK (demo.toml's sdk_url).
+VENDOR_PATH = "/vendor/clevertap.min.js"
+
+
+class BundleHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the bundle directory, plus the CleverTap Web SDK from node_modules at VENDOR_PATH."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def __init__(self, *args: Any, vendor_file: Path | None = None, **kwargs: Any) -> None:
+        self.vendor_file = vendor_file
+        super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        if self.vendor_file is not None and path.split("?", 1)[0] == VENDOR_PATH:
+            return str(self.vendor_file)
+        return super().translate_path(path)
+
+    def end_headers(self) -> None:
+        # The bundle may be used from another origin: its blob worker fetches the wheel and Pyodide with CORS.
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+def make_server(directory: Path, host: str, port: int, vendor_file: Path | None = None) -> http.server.ThreadingHTTPServer:
+    """A server for ``directory`` on ``host:port`` (port 0: any free port); call serve_forever() on it."""
+    handler = functools.partial(BundleHandler, directory=str(directory), vendor_file=vendor_file)
+    return http.server.ThreadingHTTPServer((host, port), handler)
