@@ -158,7 +158,7 @@ def _write(value: Any, out: list[str]) -> None:
     elif isinstance(value, dict):
         out.append("{")
         first = True
-        for key, item in value.items():
+        for key, item in _js_key_order(value):
             if item is MISSING:
                 continue
             if not first:
@@ -177,6 +177,23 @@ def _write(value: Any, out: list[str]) -> None:
         out.append("]")
     else:
         out.append(_quote(str(value)))
+
+
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
+
+
+def _js_key_order(obj: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    """Own keys in JavaScript's order: array-index keys ascending first, then the rest as inserted.
+
+    A message parsed by JavaScript already has its object keys in this order, so JSON.stringify
+    writes ``{"2":1,"b":2}`` for the input ``{"b":2,"2":1}``.
+    """
+    items = list(obj.items())
+    index_keys = [(k, v) for k, v in items if isinstance(k, str) and _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1]
+    if not index_keys:
+        return items
+    index_keys.sort(key=lambda kv: int(kv[0]))
+    return index_keys + [(k, v) for k, v in items if not (isinstance(k, str) and _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1)]
 
 
 def js_string(value: Any) -> str:
