@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .lzstring import decompress_from_base64
 
-__all__ = ["Collector", "WireRequest", "expected_records", "is_clevertap_host"]
+__all__ = ["Collector", "WireRequest", "expected_records", "is_clevertap_host", "sdk_phone"]
 
 GUID = "__gTESTGUID0000000000000000000001"
 SESSION_ID = 1700000001
@@ -155,7 +155,7 @@ class Collector:
 _PHONE = re.compile(r"\+[0-9]+")
 
 
-def _sdk_phone(value: Any) -> Any:
+def sdk_phone(value: Any) -> Any:
     # The SDK sends a valid "+digits" Phone string (longer than 8 characters) as a number (device-mode.md §3.14).
     if isinstance(value, str) and _PHONE.fullmatch(value) and len(value) > 8:
         return int(value[1:])
@@ -181,7 +181,7 @@ def expected_records(calls: Iterable[list[Any]], use_ip: bool = False) -> list[d
         elif queue in ("onUserLogin", "profile"):
             site = dict(args[0]["Site"])
             if "Phone" in site:
-                site["Phone"] = _sdk_phone(site["Phone"])
+                site["Phone"] = sdk_phone(site["Phone"])
             out.append({"type": "profile", "profile": site, "useIP": state})
         elif queue == "privacy":
             options = args[0]

@@ -274,16 +274,24 @@ def _install_sdk(context: Any, sdk_requests: list[str]) -> None:
         context.route(url, serve_sdk)
 
 
+# In rudderanalytics.js the integration comes first and the facade after it; the facade may call the
+# integration while the file is still running (calls buffered before it loaded), so the hook goes between.
+SNIPPET_MARKER = "/* clevertap-bridge standalone snippet"
+
+
 def _install_received_hook(context: Any, server: StaticServer) -> None:
-    def serve_integration(route: Any) -> None:
+    def serve_with_hook(route: Any) -> None:
         path = server.resolve(urlsplit(route.request.url).path)
         if path is None:
             route.continue_()
             return
-        body = path.read_text(encoding="utf-8") + RECEIVED_HOOK
+        text = path.read_text(encoding="utf-8")
+        at = text.find(SNIPPET_MARKER) if path.name == "rudderanalytics.js" else -1
+        body = text[:at] + RECEIVED_HOOK + text[at:] if at >= 0 else text + RECEIVED_HOOK
         route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=body, headers={"Access-Control-Allow-Origin": "*"})
 
-    context.route(f"{server.origin}/bundle/Clevertap.min.js*", serve_integration)
+    for name in ("Clevertap.min.js", "rudderanalytics.js"):
+        context.route(f"{server.origin}/bundle/{name}*", serve_with_hook)
 
 
 def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -> Env:

@@ -1,0 +1,149 @@
+"""End to end with the real RudderStack SDKs: v3 (bundled UMD, modern and legacy) and v1.1 load the bundle's
+Clevertap.min.js from destSDKBaseURL; the real CleverTap Web SDK sends to the collector; what arrives must
+equal what CPython's bridge.device computes for the messages the integration received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Env, source_config
+from .e2e import (
+    assert_wire,
+    bridge_log,
+    cpython_calls,
+    cpython_init_calls,
+    effective_settings,
+    expected_wire,
+    open_harness,
+    run_calls,
+    sdk_view,
+    wait_bridge_idle,
+    wait_harness_ready,
+)
+
+pytestmark = pytest.mark.browser
+
+TRAITS = {
+    "email": "jane@example.com",
+    "name": "Jane Dœ",
+    "phone": "+15550001111",
+    "gender": "F",
+    "birthday": "1990-05-17",
+    "employed": True,
+    "plan": "pro",
+    "address": {"city": "London", "zip": "N1"},
+}
+CALLS: list[list[Any]] = [
+    ["identify", "user-123", TRAITS],
+    ["track", "Product Viewed", {"sku": "SKU-1", "price": 9.99, "nested": {"a": 1, "b": [1, 2]}, "text": "Grüße 日本 😀"}],
+    ["track", "Order Completed", {
+        "checkout_id": "chk-1", "order_id": "o-1", "revenue": 25, "currency": "USD",
+        "products": [{"product_id": "p1", "price": 19, "quantity": 1}, {"product_id": "p2", "price": 6}],
+    }],
+    ["page", "Shop", "Cart", {"title": "Cart"}],
+    ["alias", "user-456"],
+]
+METHODS = ["identify", "track", "track", "page", "alias"]
+
+SDKS = {
+    "v3-modern": ("v3.html", {"build": "modern"}),
+    "v3-legacy": ("v3.html", {"build": "legacy"}),
+    "v1.1": ("v11.html", {}),
+}
+
+
+def deliver_and_compare(
+    env: Env,
+    bundle: str,
+    sdk: str,
+    calls: list[list[Any]],
+    integrations: dict[str, Any],
+    destination_config: dict[str, Any],
+    write_key: str = "TEST_WRITE_KEY",
+    early_calls: list[list[Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Load ``sdk`` with the bundle, make ``early_calls`` right after load() and ``calls`` once it is ready,
+    and check the wire against CPython. Returns the messages the integration received."""
+    page, options = SDKS[sdk]
+    open_harness(env, page, destSDKBaseURL=bundle, integrations=integrations, writeKey=write_key,
+                 calls=early_calls or [], **options)
+    wait_harness_ready(env)
+    run_calls(env, calls)
+    count = len(calls) + len(early_calls or [])
+    received = env.wait_for_received(count)
+    assert len(received) == count, received
+    messages = [r["message"] for r in received]
+    wait_bridge_idle(env)
+
+    # The bundle queued exactly what RudderStack handed it.
+    queued = [r["entry"]["message"] for r in bridge_log(env, "received") if r["entry"]["kind"] == "event"]
+    assert queued == messages
+
+    settings = effective_settings(destination_config)
+    init = cpython_init_calls(settings, integrations)
+    want = cpython_calls(messages, settings)
+    assert want, "CPython maps these messages to calls"
+    # Pyodide computed the same calls as CPython, and the SDK got them in order.
+    assert bridge_log(env, "init")[0]["calls"] == init
+    assert sdk_view(c for r in bridge_log(env, "applied") for c in r["calls"]) == sdk_view(want)
+    assert_wire(env, expected_wire(init, want))
+    return messages
+
+
+@pytest.mark.parametrize("sdk", list(SDKS))
+def test_rudderstack_sdk_delivers_through_the_bundle(env: Env, bundle: str, sdk: str) -> None:
+    messages = deliver_and_compare(env, bundle, sdk, CALLS, {"All": True}, source_config()["source"]["destinations"][0]["config"])
+    assert [m["type"] for m in messages] == METHODS
+    assert messages[0]["userId"] == "user-123" and messages[0]["context"]["traits"]["email"] == "jane@example.com"
+    pushes = env.collector.pushes()
+    assert {p.host for p in pushes} == {"in1.clevertap-prod.com"}
+    assert {p.payload["id"] for p in pushes} == {"TEST-ACC-ID"}
+    # The wire carries what the calls say: a Charged with its ID and Items, a login with the identity.
+    records = env.collector.records()
+    charged = [r for r in records if r.get("evtName") == "Charged"]
+    assert len(charged) == 1 and charged[0]["evtData"]["Charged ID"] == "chk-1" and len(charged[0]["evtData"]["Items"]) == 2
+    assert any(r.get("profile", {}).get("Identity") == "user-123" for r in records)
+    assert env.page.evaluate("() => document.querySelectorAll('script#clevertap-integration').length") == 1
+
+
+def test_destination_config_wins_over_the_bundle_settings(env: Env, bundle: str) -> None:
+    """RudderStack's destination config (another account and region) wins over the settings file."""
+    config = {"accountId": "TEST-ACC-RS", "region": "sg1", "trackAnonymous": True}
+    env.server.source_configs["KEY_CONFIG_WINS"] = source_config("KEY_CONFIG_WINS", config)
+    destination = source_config("KEY_CONFIG_WINS", config)["source"]["destinations"][0]["config"]
+    anonymous = [["track", "Anonymous Track", {"n": 1}], ["page", "Landing", {"ab": "b"}]]
+    deliver_and_compare(env, bundle, "v3-modern", anonymous + CALLS[:2], {"All": True}, destination, write_key="KEY_CONFIG_WINS")
+    pushes = env.collector.pushes()
+    assert {p.host for p in pushes} == {"sg1.clevertap-prod.com"}
+    assert {p.payload["id"] for p in pushes} == {"TEST-ACC-RS"}
+    # trackAnonymous from the config: the anonymous track arrived.
+    assert any(r.get("evtName") == "Anonymous Track" for r in env.collector.records())
+
+
+@pytest.mark.parametrize(("sdk", "key"), [("v3-modern", "CleverTap"), ("v1.1", "CLEVERTAP")])
+def test_privacy_load_options_and_runtime_change(env: Env, bundle: str, sdk: str, key: str) -> None:
+    integrations = {"All": True, key: {"optOut": True, "useIP": True}}
+    destination = source_config()["source"]["destinations"][0]["config"]
+    deliver_and_compare(env, bundle, sdk, CALLS[:2], integrations, destination)
+    records = env.collector.records()
+    assert records[0] == {"type": "profile", "profile": {"ct_optout": True}, "useIP": "true", "optOut": "true"}
+    assert all(r["useIP"] == "true" for r in records)
+
+    # A consent banner changes its mind at run time: the change is queued in order with the events.
+    from bridge.device import privacy_calls
+
+    before = len(env.collector.pushes())
+    env.page.evaluate("() => { window.ClevertapBridge.setPrivacy({optOut: false, useIP: false}); rudderanalytics.track('After Consent', {k: 1}); }")
+    received = env.wait_for_received(3)
+    wait_bridge_idle(env)
+    settings = effective_settings(destination)
+    later = privacy_calls({"optOut": False, "useIP": False}) + cpython_calls([received[2]["message"]], settings)
+    from .collector import expected_records
+
+    want = expected_records(later, use_ip=True)
+    env.collector.wait_for_pushes(env.page, before + len(want))
+    env.page.wait_for_timeout(1000)
+    assert env.collector.records()[before:] == want
+    assert want[0]["profile"] == {"ct_optout": False} and want[-1]["useIP"] == "false"
