@@ -1,0 +1,334 @@
+"""Device mode: a RudderStack-shaped message becomes the calls to make on the CleverTap Web SDK.
+
+    translate(message, settings) -> Translation(calls=[["event", "Charged", {...}]], warnings=[...])
+
+Each call is ``[queue, *args]`` for ``window.clevertap[queue].push(*args)``, with queue one of
+``event``, ``profile``, ``onUserLogin``, ``privacy``. Lookups, identity and custom attributes are
+the cloud mode's (:mod:`bridge.rules`), so a user looks the same whichever mode sent the data.
+Where the modes differ it is because the Web SDK drops or rewrites what it does not accept: the
+values are put in the SDK's accepted forms here (:mod:`bridge.webforms`), so what this returns is
+what reaches CleverTap, and every change comes with a warning that names the field and the value.
+A message that cannot be sent raises :class:`~bridge.errors.EventError` saying why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from . import rules
+from .errors import EventError
+from .jsvalue import MISSING, js_string, js_truthy
+from .settings import Settings
+from .webforms import (
+    MAX_CHARGED_ITEMS,
+    PROFILE_FORMS,
+    SYSTEM_EVENTS,
+    Warn,
+    clean_key,
+    flatten_value,
+    join,
+    limit_nested,
+    sanitize_key,
+    sanitize_tree,
+    show,
+)
+
+__all__ = ["Translation", "translate", "map_event", "init_calls", "privacy_calls", "QUEUES", "INTEGRATION_KEYS"]
+
+QUEUES: Final = ("event", "profile", "onUserLogin", "privacy")
+SUPPORTED_TYPES: Final = ("identify", "track", "page", "screen", "alias")
+# The load-option keys read for privacy, first found wins: RudderStack's integration reads
+# "CleverTap" (the display name) before "CLEVERTAP"; the other spellings are its aliases.
+INTEGRATION_KEYS: Final = ("CleverTap", "CLEVERTAP", "Clevertap", "clevertap")
+PRIVACY_KEYS: Final = ("optOut", "useIP")
+
+ANONYMOUS_ERROR: Final = "userId, not present cannot track anonymous user"
+MISSING_EVENT_ERROR: Final = 'Missing required value from "event"'
+PRODUCTS_ERROR: Final = "Products property value must be an array of objects"
+NO_NESTING_IN_PROFILES: Final = "CleverTap profiles take no nested values"
+NO_NESTING_IN_CHARGED: Final = "Charged takes nested values only in Items, and its items none"
+
+
+@dataclass(frozen=True)
+class Translation:
+    """The Web SDK calls for one message, and what was changed or left out on the way."""
+
+    calls: list[list[Any]]
+    warnings: list[str]
+
+
+def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translation:
+    """The calls that send ``message`` through the CleverTap Web SDK (see the module docstring).
+
+    ``settings`` may be a dict with our names or the dashboard's. Raises EventError when the
+    message is not sent.
+    """
+    config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    if not isinstance(message, Mapping):
+        raise EventError(f"message: {show(message)} is not an object")
+    kind = message.get("type", MISSING)
+    if not js_truthy(kind):
+        raise EventError(f"type: missing: device mode sends {', '.join(SUPPORTED_TYPES)}")
+    handler = _HANDLERS.get(js_string(kind).lower())
+    if handler is None:
+        raise EventError(f"type: {show(kind)} is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
+    warnings: list[str] = []
+    try:
+        calls = handler(message, config, warnings.append)
+    except RecursionError:
+        raise EventError("message: nested too deeply to be read") from None
+    return Translation(calls=calls, warnings=warnings)
+
+
+def map_event(message: Any, settings: Settings | Mapping[str, Any]) -> list[list[Any]]:
+    """Only the calls of :func:`translate`."""
+    return translate(message, settings).calls
+
+
+def init_calls(settings: Settings | Mapping[str, Any], integration_options: Mapping[str, Any] | None) -> list[list[Any]]:
+    """The privacy calls made before the account is set, from the load options' integrations
+    object (``{"CleverTap": {"optOut": true, "useIP": false}}``, also under ``CLEVERTAP``,
+    ``Clevertap`` or ``clevertap``, the first found wins) over the settings' opt_out and use_ip.
+    A value that is not a boolean is ignored and the setting used."""
+    config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    options = _integration_options(integration_options)
+    opt_out = options.get("optOut")
+    use_ip = options.get("useIP")
+    return [
+        ["privacy", {"optOut": opt_out if isinstance(opt_out, bool) else config.opt_out}],
+        ["privacy", {"useIP": use_ip if isinstance(use_ip, bool) else config.use_ip}],
+    ]
+
+
+def privacy_calls(options: Any) -> list[list[Any]]:
+    """The calls for a privacy change at run time (a consent banner): one per boolean given,
+    ``{"optOut": true}`` -> ``[["privacy", {"optOut": True}]]``; anything else is ignored."""
+    if not isinstance(options, Mapping):
+        return []
+    return [["privacy", {key: options[key]}] for key in PRIVACY_KEYS if isinstance(options.get(key), bool)]
+
+
+def _integration_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if not isinstance(options, Mapping):
+        return {}
+    if isinstance(options.get("integrations"), Mapping):  # the whole load options were passed
+        options = options["integrations"]
+    for key in INTEGRATION_KEYS:
+        found = options.get(key)
+        if isinstance(found, Mapping):
+            return found
+    return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# identify and alias: profiles
+
+
+def _identify(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+    profile = rules.mapped_profile(message, convert=False)
+    labels = {field.dest: _source_label(message, field.sources) for field in rules.PROFILE_FIELDS if field.dest in profile}
+    extra = rules.custom_attributes(message)
+    override = rules.overrides(message)
+    if override is not MISSING:
+        extra.update(override)
+    for key in extra:
+        labels.pop(key, None)  # a trait or override of that very name replaced the mapped value
+    profile.update(extra)
+    site: dict[str, Any] = {}
+    identity = rules.user_id_only(message)
+    if identity is not MISSING:
+        site["Identity"] = identity
+        labels["Identity"] = _source_label(message, rules.USER_ID_ONLY)
+    site.update(profile)  # a trait named Identity wins, as in {Identity, ...profile}
+    site = _profile_site(site, labels, warn)
+    if "Identity" in site or js_truthy(site.get("Email")):
+        queue = "onUserLogin"
+    elif settings.track_anonymous:
+        queue = "profile"
+    else:
+        raise EventError("identify: no userId and no email, and track_anonymous is off: the anonymous profile is not sent")
+    if not site:
+        raise EventError("identify: no traits left to send: the SDK drops an empty profile")
+    return [[queue, {"Site": site}]]
+
+
+def _alias(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+    user_id = message.get("userId", MISSING)
+    if not rules.is_usable(user_id):
+        raise EventError("userId: missing: alias sends the new user id (root userId) as Identity")
+    site = _profile_site({"Identity": user_id}, {"Identity": "userId"}, warn)
+    if not site:
+        raise EventError(f"userId: {show(user_id)} is empty once the characters the SDK removes are gone")
+    return [["profile", {"Site": site}]]
+
+
+def _source_label(message: Mapping[str, Any], paths: tuple[str, ...]) -> str:
+    # Warnings name the trait the value came from (birthday), not only CleverTap's key (DOB).
+    for path in paths:
+        if rules.is_usable(rules.get_path(message, path)):
+            return path.rsplit(".", 1)[-1]
+    return ""
+
+
+def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn) -> dict[str, Any]:
+    """``Site`` with keys and values as the Web SDK accepts them (isProfileValid, characters)."""
+    out: dict[str, Any] = {}
+    for raw_key, value in site.items():
+        label = labels.get(raw_key) or str(raw_key)
+        key = clean_key(raw_key, out, "", value, warn)
+        if key is None:
+            continue
+        if value is None or value is MISSING or (isinstance(value, float) and value != value):
+            warn(f"{label}: null left out: the SDK removes null profile values")
+            continue
+        if key in rules.STRINGIFY_EXEMPT and isinstance(value, (dict, list)):
+            # Subscription groups take an object, as in cloud mode; kept within the SDK's limits.
+            kept = limit_nested({key: sanitize_tree(value, label, warn)}, "", warn)
+            if key in kept:
+                out[key] = kept[key]
+            continue
+        form = PROFILE_FORMS.get(key)
+        if form is not None:
+            accepted, reason = form(value)
+            if accepted is MISSING:
+                warn(f"{label}: {show(value)} left out: {key} {reason}")
+                continue
+            if accepted != value or type(accepted) is not type(value):
+                warn(f"{label}: {show(value)} sent as {show(accepted)}")
+            out[key] = accepted
+            continue
+        value = sanitize_tree(flatten_value(value, label, NO_NESTING_IN_PROFILES, warn), label, warn)
+        if key == "Identity" and value == "":
+            warn(f"{label}: left out: an empty Identity identifies no one")
+            continue
+        out[key] = value
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# track, page, screen: events
+
+
+def _anonymous_gate(message: Mapping[str, Any], settings: Settings) -> None:
+    if not settings.track_anonymous and rules.user_id_only(message) is MISSING:
+        raise EventError(ANONYMOUS_ERROR)
+
+
+def _track(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+    _anonymous_gate(message, settings)
+    event = message.get("event", MISSING)
+    if event is MISSING or event is None or event == "":
+        raise EventError(MISSING_EVENT_ERROR)
+    properties = message.get("properties", MISSING)
+    if rules.is_order_completed(event):
+        return [_charged(properties, warn)]
+    return [_event(_event_name(event, warn), properties, warn)]
+
+
+def _page_or_screen(prefix: str) -> Callable[[Mapping[str, Any], Settings, Warn], list[list[Any]]]:
+    def handle(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+        _anonymous_gate(message, settings)
+        properties = message.get("properties", MISSING)
+        if rules.is_order_completed(message.get("event", MISSING)):
+            return [_charged(properties, warn)]
+        value = rules.page_name_value(message)
+        # No HTML escaping: the cloud's &amp; comes from its template engine, not from CleverTap.
+        raw = prefix if value is MISSING else f"{prefix}: {js_string(value)}"
+        return [_event(_event_name(raw, warn), properties, warn)]
+
+    return handle
+
+
+def _event_name(raw: Any, warn: Warn) -> str:
+    text = raw if isinstance(raw, str) else js_string(raw)
+    if text is not raw:
+        warn(f"event: {show(raw)} sent as the text {show(text)}")
+    name = sanitize_key(text)
+    if name != text:
+        warn(f"event: {show(text)} sent as {show(name)}")
+    if not name:
+        raise EventError(f"event: {show(raw)} is empty once the characters the SDK removes (. : $ ' \" \\ and white space at the ends) are gone")
+    if name in SYSTEM_EVENTS:
+        raise EventError(f"event: {show(name)} is a CleverTap system event, which the SDK does not send")
+    return name
+
+
+def _properties(properties: Any, warn: Warn) -> dict[str, Any] | None:
+    if properties is MISSING or properties is None:
+        return None
+    if not isinstance(properties, Mapping):
+        warn(f"properties: {show(properties)} left out: event properties must be an object")
+        return None
+    return dict(properties)
+
+
+def _event(name: str, properties: Any, warn: Warn) -> list[Any]:
+    data = _properties(properties, warn)
+    if name == "Charged":  # the SDK checks a Charged event by its name, whatever sent it
+        return ["event", name] if data is None else ["event", name, _charged_data(data, warn)]
+    if data is None:
+        return ["event", name]
+    return ["event", name, limit_nested(sanitize_tree(data, "properties", warn), "properties", warn)]
+
+
+def _charged(properties: Any, warn: Warn) -> list[Any]:
+    data = _properties(properties, warn)
+    if data is None:
+        return ["event", "Charged"]
+    return ["event", "Charged", _charged_data(rules.charged_event_data(data), warn)]
+
+
+def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
+    """isChargedEventStructureValid: Items a list of flat objects, every other value flat."""
+    out: dict[str, Any] = {}
+    for raw_key, value in data.items():
+        key = clean_key(raw_key, out, "properties", value, warn)
+        if key is None:
+            continue
+        where = join("properties", raw_key)
+        if key == "Items":
+            out[key] = _items(value, where, warn)
+        else:
+            out[key] = sanitize_tree(flatten_value(value, where, NO_NESTING_IN_CHARGED, warn), where, warn)
+    return out
+
+
+def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        # Cloud mode reads products given as JSON text; so does device mode.
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = MISSING
+        if isinstance(parsed, list):
+            warn(f"{where}: JSON text read as the list it holds")
+            value = parsed
+    if not isinstance(value, list) or not any(isinstance(item, Mapping) for item in value):
+        raise EventError(PRODUCTS_ERROR)
+    items: list[dict[str, Any]] = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        if not isinstance(item, Mapping):
+            warn(f"{at}: {show(item)} left out: each item must be an object, or the SDK drops the whole Charged")
+            continue
+        entry: dict[str, Any] = {}
+        for raw_key, field in item.items():
+            key = clean_key(raw_key, entry, at, field, warn)
+            if key is not None:
+                entry[key] = sanitize_tree(flatten_value(field, join(at, raw_key), NO_NESTING_IN_CHARGED, warn), join(at, key), warn)
+        items.append(entry)
+    if len(items) > MAX_CHARGED_ITEMS:
+        warn(f"{where}: {len(items)} items: the SDK sends them but reports error 522 above {MAX_CHARGED_ITEMS}")
+    return items
+
+
+_HANDLERS: Final[dict[str, Callable[[Mapping[str, Any], Settings, Warn], list[list[Any]]]]] = {
+    "identify": _identify,
+    "track": _track,
+    "page": _page_or_screen("Web Page Viewed"),
+    "screen": _page_or_screen("Screen Viewed"),
+    "alias": _alias,
+}

@@ -1,0 +1,474 @@
+"""What the CleverTap Web SDK accepts, as data and small functions, for the device emitter.
+
+The Web SDK (npm ``clevertap-web-sdk`` 2.5.2, ``clevertap.js``) silently drops or rewrites what it
+does not accept (reference/device-mode.md §3.14). The device emitter puts every value in an accepted
+form first, so the SDK has nothing left to change; each function here returns the accepted form and
+says, through ``warn``, what it changed or left out. Names in comments are the SDK's own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Container
+from datetime import datetime, timedelta, timezone
+from typing import Any, Final
+
+from .jsvalue import JS_WHITESPACE, MISSING, js_date_parse, js_json, js_number, js_string
+
+__all__ = [
+    "MAX_LENGTH",
+    "SYSTEM_EVENTS",
+    "MAX_DEPTH",
+    "MAX_NESTED_KEYS",
+    "MAX_ARRAY_LENGTH",
+    "MAX_TOTAL_KEYS",
+    "MAX_CHARGED_ITEMS",
+    "KEY_CHARS",
+    "VALUE_CHARS",
+    "sanitize_key",
+    "sanitize_value",
+    "utf16_length",
+    "show",
+    "Warn",
+    "PROFILE_FORMS",
+    "gender_form",
+    "yes_no_form",
+    "education_form",
+    "dob_form",
+    "phone_form",
+    "age_form",
+    "join",
+    "clean_key",
+    "sanitize_tree",
+    "flatten_value",
+    "limit_nested",
+]
+
+Warn = Callable[[str], None]
+
+# removeUnsupportedChars: keys and string values are cut at 1024 characters (UTF-16 code units).
+MAX_LENGTH: Final = 1024
+# SYSTEM_EVENTS: event.push drops these names (error 513).
+SYSTEM_EVENTS: Final = frozenset(
+    {"Stayed", "UTM Visited", "App Launched", "Notification Sent", "Notification Viewed", "Notification Clicked"}
+)
+# isObjStructureValid(eventObj, logger, 3): the limits on nested event data (errors 541 to 544).
+MAX_DEPTH: Final = 3
+MAX_NESTED_KEYS: Final = 5
+MAX_ARRAY_LENGTH: Final = 100
+MAX_TOTAL_KEYS: Final = 100
+# isChargedEventStructureValid: more Items are sent, with error 522.
+MAX_CHARGED_ITEMS: Final = 50
+
+_WS = "[" + re.escape(JS_WHITESPACE) + "]"
+# unsupportedKeyCharRegex and unsupportedValueCharRegex, global flag; Python's \Z is JavaScript's $.
+KEY_CHARS: Final = re.compile(rf"^{_WS}+|[.:$'\"\\]|{_WS}+\Z")
+VALUE_CHARS: Final = re.compile(rf"^{_WS}+|['\"\\]|{_WS}+\Z")
+
+
+def utf16_length(text: str) -> int:
+    """JavaScript's ``text.length``: characters outside the Basic Multilingual Plane count twice."""
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def _cut(text: str) -> str:
+    if utf16_length(text) <= MAX_LENGTH:
+        return text
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_LENGTH:
+            # Never split a surrogate pair: the SDK would then send half a character.
+            return text[:index]
+    return text
+
+
+def _settle(text: str, pattern: re.Pattern[str]) -> str:
+    # One pass of the SDK can leave white space at an end (". x" becomes " x"), which a second pass
+    # would remove; repeating until nothing changes gives a text the SDK leaves as it is.
+    while True:
+        cleaned = _cut(pattern.sub("", text))
+        if cleaned == text:
+            return text
+        text = cleaned
+
+
+def sanitize_key(key: str) -> str:
+    """A key or event name as the SDK leaves it: no ``. : $ ' " \\``, no white space at the ends,
+    at most 1024 characters."""
+    return _settle(key, KEY_CHARS)
+
+
+def sanitize_value(value: str) -> str:
+    """A string value as the SDK leaves it: no ``' " \\``, no white space at the ends, at most 1024
+    characters."""
+    return _settle(value, VALUE_CHARS)
+
+
+def show(value: Any) -> str:
+    """A value as a warning names it: strings quoted, other values as JSON, long ones shortened."""
+    text = repr(value) if isinstance(value, str) else js_json(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile forms (isProfileValid). Each takes the value and returns the accepted form, or MISSING
+# with the reason; a non-string Gender, Employed, Married or Education makes the SDK throw inside
+# its try/catch and lose the whole onUserLogin, so these always return strings.
+
+Form = Callable[[Any], "tuple[Any, str]"]
+
+
+def _text(value: Any) -> str | None:
+    return sanitize_value(value).lower() if isinstance(value, str) else None
+
+
+def gender_form(value: Any) -> tuple[Any, str]:
+    """Gender as ``M`` or ``F``; any other text is ``O`` (others). The SDK's own check rejects
+    ``FEMALE`` and accepts any text containing a word such as ``m``."""
+    text = _text(value)
+    if text in ("m", "male"):
+        return "M", ""
+    if text in ("f", "female"):
+        return "F", ""
+    if text:
+        return "O", ""
+    return MISSING, "must be a text such as male or female"
+
+
+_YES = frozenset({"y", "yes", "true"})
+_NO = frozenset({"n", "no", "false"})
+
+
+def yes_no_form(value: Any) -> tuple[Any, str]:
+    """Employed and Married as ``Y`` or ``N``, from booleans and yes/no/true/false text."""
+    if isinstance(value, bool):
+        return ("Y" if value else "N"), ""
+    text = _text(value)
+    if text in _YES:
+        return "Y", ""
+    if text in _NO:
+        return "N", ""
+    return MISSING, "must be Y or N (or a boolean, yes, no, true, false)"
+
+
+_EDUCATION = {"school": "School", "college": "College", "graduate": "Graduate"}
+
+
+def education_form(value: Any) -> tuple[Any, str]:
+    """Education as ``School``, ``College`` or ``Graduate``, matched in any letter case."""
+    text = _text(value)
+    if text is not None and text in _EDUCATION:
+        return _EDUCATION[text], ""
+    return MISSING, "must be School, College or Graduate"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_DATE_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
+_YYYYMMDD = re.compile(r"(?:\$D_)?(\d{4})(\d{2})(\d{2})")
+_EPOCH_TEXT = re.compile(r"(?:\$D_)?([+-]?\d+(?:\.\d+)?)")
+# Epoch numbers at or above this are milliseconds (1e11 seconds is the year 5138).
+_MS_THRESHOLD = 1e11
+
+
+def _wzrk_date(year: int, month: int, day: int) -> Any:
+    try:
+        datetime(year, month, day)
+    except ValueError:
+        return MISSING
+    return f"$D_{year:04d}{month:02d}{day:02d}"
+
+
+def _from_epoch(number: float) -> Any:
+    if not math.isfinite(number):
+        return MISSING
+    seconds = number / 1000 if abs(number) >= _MS_THRESHOLD else number
+    try:
+        moment = _EPOCH + timedelta(seconds=seconds)
+    except OverflowError:
+        return MISSING
+    return _wzrk_date(moment.year, moment.month, moment.day)
+
+
+def dob_form(value: Any) -> tuple[Any, str]:
+    """DOB as ``$D_YYYYMMDD``, the one text form the SDK accepts (it rejects ISO dates).
+
+    From an ISO date or date-time (the date as written), eight digits ``YYYYMMDD``, epoch seconds
+    or milliseconds (numbers or numeric text, UTC), or a date text JavaScript can parse (UTC).
+    """
+    reason = "must be a date"
+    if isinstance(value, bool):
+        return MISSING, reason
+    if isinstance(value, (int, float)):
+        from_number = _from_epoch(float(value))
+        return (from_number, "") if from_number is not MISSING else (MISSING, reason)
+    if not isinstance(value, str):
+        return MISSING, reason
+    text = value.strip(JS_WHITESPACE)
+    found: Any = MISSING
+    if match := _YYYYMMDD.fullmatch(text):
+        found = _wzrk_date(int(match[1]), int(match[2]), int(match[3]))
+    elif match := _EPOCH_TEXT.fullmatch(text):
+        found = _from_epoch(float(match[1]))
+    elif (match := _DATE_PREFIX.fullmatch(text)) and not math.isnan(js_date_parse(text)):
+        found = _wzrk_date(int(match[1]), int(match[2]), int(match[3]))
+    else:
+        millis = js_date_parse(text)
+        if not math.isnan(millis):
+            found = _from_epoch(millis)
+    return (found, "") if found is not MISSING else (MISSING, reason)
+
+
+_PHONE_NOISE = re.compile(r"[\s\-.()" + re.escape(JS_WHITESPACE) + "]")
+_PHONE = re.compile(r"\+\d+")
+
+
+def phone_form(value: Any) -> tuple[Any, str]:
+    """Phone as ``+`` and digits, longer than 8 characters (the SDK then sends it as a number).
+
+    Spaces, dashes, dots and parentheses are removed; a whole number gets a ``+`` in front.
+    Without a ``+`` there is no country code to be sure of, so the value is left out.
+    """
+    reason = "must be + and the country code and number, e.g. +14155551234"
+    if isinstance(value, bool):
+        return MISSING, reason
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        value = int(value)
+    if isinstance(value, int):
+        value = f"+{value}"
+    if not isinstance(value, str):
+        return MISSING, reason
+    text = _PHONE_NOISE.sub("", value)
+    # isConvertibleToNumber: 400 digits would be Infinity, which the SDK rejects.
+    if _PHONE.fullmatch(text) and len(text) > 8 and math.isfinite(float(text[1:])):
+        return text, ""
+    return MISSING, reason
+
+
+_PARSE_FLOAT_START = re.compile(r"[+-]?(?:\d|\.\d|Infinity)")
+
+
+def age_form(value: Any) -> tuple[Any, str]:
+    """Age as a number: the SDK turns numeric text into a number and drops anything else."""
+    reason = "must be a number"
+    if isinstance(value, bool):
+        return MISSING, reason
+    if isinstance(value, (int, float)):
+        return (value, "") if math.isfinite(value) else (MISSING, reason)
+    if isinstance(value, str):
+        # isConvertibleToNumber: !isNaN(parseFloat(n)) && isFinite(n)
+        number = js_number(value)
+        if math.isfinite(number) and _PARSE_FLOAT_START.match(value.lstrip(JS_WHITESPACE)):
+            return (int(number) if number.is_integer() else number), ""
+    return MISSING, reason
+
+
+# isProfileValid checks these keys of Site; every other key is free text or a number.
+PROFILE_FORMS: Final[dict[str, Form]] = {
+    "Gender": gender_form,
+    "Employed": yes_no_form,
+    "Married": yes_no_form,
+    "Education": education_form,
+    "DOB": dob_form,
+    "Phone": phone_form,
+    "Age": age_form,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Characters and nesting.
+
+def _is_bad_number(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def join(path: str, key: Any) -> str:
+    """The name a warning gives ``key`` inside ``path``."""
+    return f"{path}.{key}" if path else str(key)
+
+
+def clean_key(raw_key: Any, taken: Container[str], path: str, value: Any, warn: Warn) -> str | None:
+    """The key as the SDK leaves it, or None (with a warning) when it cannot be sent: it becomes
+    empty, it becomes a key already ``taken``, or it is ``__proto__`` (which a JavaScript object
+    cannot hold as data)."""
+    key = sanitize_key(raw_key if isinstance(raw_key, str) else js_string(raw_key))
+    where = join(path, raw_key)
+    if key == "" or key == "__proto__":
+        warn(f"{where}: {show(value)} left out: the key {show(raw_key)} is not one the SDK can send")
+        return None
+    if key in taken:
+        warn(f"{where}: {show(value)} left out: the key becomes {show(key)}, which an earlier key already is")
+        return None
+    if key != raw_key:
+        warn(f"{where}: key {show(raw_key)} sent as {show(key)}")
+    return key
+
+
+def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
+    """``value`` with every key and string as the SDK leaves them (removeUnsupportedChars).
+
+    Keys go through :func:`clean_key`. NaN and infinities become null, as JSON
+    has no other way to carry them.
+    """
+    if isinstance(value, str):
+        clean = sanitize_value(value)
+        if clean != value:
+            warn(f"{path}: {show(value)} sent as {show(clean)}")
+        return clean
+    if _is_bad_number(value):
+        warn(f"{path}: {js_string(value)} sent as null: JSON has no such number")
+        return None
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for raw_key, item in value.items():
+            if item is MISSING:
+                continue
+            key = clean_key(raw_key, out, path, item, warn)
+            if key is not None:
+                out[key] = sanitize_tree(item, join(path, key), warn)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [sanitize_tree(item, f"{path}[{index}]", warn) for index, item in enumerate(value)]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = js_string(value)
+    warn(f"{path}: a {type(value).__name__} sent as the text {show(text)}")
+    return sanitize_value(text)
+
+
+def flatten_value(value: Any, path: str, why: str, warn: Warn) -> Any:
+    """An object or array becomes its compact JSON text, then the character rule applies, so
+    ``{"city": "London"}`` is sent as ``{city:London}``; other values are returned as they are."""
+    if isinstance(value, (dict, list, tuple)):
+        text = sanitize_value(js_json(value))
+        warn(f"{path}: {show(value)} sent as the text {show(text)}: {why}")
+        return text
+    return value
+
+
+def _empty(value: Any) -> bool:
+    # isNullOrEmpty: null, an empty array, an object without keys.
+    return value is None or (isinstance(value, (dict, list)) and not value)
+
+
+def _clean(value: Any, path: str, warn: Warn) -> Any:
+    """cleanNullEmptyValues without its depth cut-off: nulls and emptied objects and arrays go."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = _clean(item, join(path, key), warn)
+            if _empty(item):
+                warn(f"{join(path, key)}: {show(item)} left out: the SDK removes null and empty values")
+            else:
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        kept = []
+        for index, item in enumerate(value):
+            item = _clean(item, f"{path}[{index}]", warn)
+            if _empty(item):
+                warn(f"{path}[{index}]: {show(item)} left out: the SDK removes null and empty values")
+            else:
+                kept.append(item)
+        return kept
+    return value
+
+
+def _limit_object(obj: dict[str, Any], depth: int, path: str, warn: Warn) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    nested = 0
+    for key, value in obj.items():
+        where = join(path, key)
+        if isinstance(value, dict):
+            if depth + 1 > MAX_DEPTH:
+                warn(f"{where}: {show(value)} left out: the SDK takes objects {MAX_DEPTH} levels deep")
+                continue
+            value = _limit_object(value, depth + 1, where, warn)
+        elif isinstance(value, list):
+            value = _limit_array(value, depth, where, warn)
+        if _empty(value):
+            warn(f"{where}: left out: empty once the SDK's limits are applied")
+            continue
+        if isinstance(value, (dict, list)):
+            if nested == MAX_NESTED_KEYS:
+                warn(f"{where}: {show(value)} left out: the SDK takes {MAX_NESTED_KEYS} object or array values on each level")
+                continue
+            nested += 1
+        out[key] = value
+    return out
+
+
+def _limit_array(items: list[Any], depth: int, path: str, warn: Warn) -> list[Any]:
+    # validateDepth/validateObjectArrayCount look at the objects directly in an array (one level
+    # deeper than the array's key) and at the array's length; arrays inside arrays go unchecked.
+    kept = []
+    for index, item in enumerate(items):
+        where = f"{path}[{index}]"
+        if isinstance(item, dict):
+            if depth + 1 > MAX_DEPTH:
+                warn(f"{where}: {show(item)} left out: the SDK takes objects {MAX_DEPTH} levels deep")
+                continue
+            item = _limit_object(item, depth + 1, where, warn)
+            if _empty(item):
+                warn(f"{where}: left out: empty once the SDK's limits are applied")
+                continue
+        kept.append(item)
+    if len(kept) > MAX_ARRAY_LENGTH:
+        warn(f"{path}: items after the first {MAX_ARRAY_LENGTH} left out ({len(kept)} given): the SDK takes arrays of {MAX_ARRAY_LENGTH}")
+        kept = kept[:MAX_ARRAY_LENGTH]
+    return kept
+
+
+def _cap_keys(obj: dict[str, Any], budget: list[int], path: str, warn: Warn) -> dict[str, Any]:
+    # countTotalKeys counts every key of an object, of its nested objects and of the objects
+    # directly in its arrays; the first keys in that order are kept.
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        where = join(path, key)
+        if budget[0] == 0:
+            warn(f"{where}: {show(value)} left out: the SDK takes {MAX_TOTAL_KEYS} keys in all")
+            continue
+        budget[0] -= 1
+        if isinstance(value, dict):
+            value = _cap_keys(value, budget, where, warn)
+        elif isinstance(value, list):
+            items = []
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    item = _cap_keys(item, budget, f"{where}[{index}]", warn)
+                    if not item:
+                        continue
+                items.append(item)
+            value = items
+        if _empty(value):
+            budget[0] += 1  # the key is not sent, so it does not count
+            warn(f"{where}: left out: empty once the SDK's limits are applied")
+            continue
+        out[key] = value
+    return out
+
+
+def _count_keys(obj: dict[str, Any]) -> int:
+    count = 0
+    for value in obj.values():
+        count += 1
+        if isinstance(value, dict):
+            count += _count_keys(value)
+        elif isinstance(value, list):
+            count += sum(_count_keys(item) for item in value if isinstance(item, dict))
+    return count
+
+
+def limit_nested(data: dict[str, Any], path: str, warn: Warn) -> dict[str, Any]:
+    """Event data the SDK's isObjStructureValid passes unchanged and without an error.
+
+    Nulls and empty objects and arrays are removed; objects deeper than 3 levels, a 6th object or
+    array value on one level, array items after the 100th and keys after the 100th in all are
+    left out, each with a warning.
+    """
+    cleaned = _clean(data, path, warn)
+    limited = _limit_object(cleaned, 0, path, warn)
+    if _count_keys(limited) > MAX_TOTAL_KEYS:
+        limited = _cap_keys(limited, [MAX_TOTAL_KEYS], path, warn)
+    return limited
