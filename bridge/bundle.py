@@ -124,9 +124,14 @@ def privacy_table(settings: Settings) -> dict[str, list[list[Any]]]:
 
 
 def _setting_names() -> dict[str, str]:
-    """Every name a setting may carry in a destination config (ours and the dashboard's) -> our name."""
+    """Every name a browser setting may carry in a destination config (ours and the dashboard's) -> our name.
+
+    The passcode is not a browser setting: its names are left out with it.
+    """
     names: dict[str, str] = {}
     for f in dataclasses.fields(Settings):
+        if f.name == "passcode":
+            continue
         names[f.name] = f.name
         if f.metadata.get("alias"):
             names[f.metadata["alias"]] = f.name
