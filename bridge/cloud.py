@@ -1,0 +1,37 @@
+"""Cloud mode: RudderStack messages to CleverTap's REST API, as RudderStack's cloud transformer does.
+
+    transform(message, config)            -> processor outputs (request envelopes), or EventError
+    route(inputs)                          -> router outputs: batches of up to 1000 records, then errors
+    plan_user_deletion(attributes, config) -> the deletion requests, 100 identities each
+
+Behaviour, including every error message, follows reference/cloud-mode.md; the conformance cases in
+shared/conformance/ are the contract. Sending the requests is :mod:`bridge.delivery`'s job.
+
+Example::
+
+    >>> from bridge.cloud import transform
+    >>> [out] = transform({"type": "track", "event": "Signed Up", "userId": "u1"},
+    ...                   {"accountId": "ACC", "passcode": "PASS", "region": "in1"})
+    >>> out["endpoint"], out["body"]["JSON"]["d"]
+    ('https://in1.api.clevertap.com/1/upload', [{'evtName': 'Signed Up', 'evtData': {}, 'type': 'event', 'identity': 'u1'}])
+"""
+
+from __future__ import annotations
+
+from .deletion import DELETE_BATCH_SIZE, plan_user_deletion
+from .router import MAX_BATCH_RECORDS, route
+from .upload import convert_ts, endpoint, envelope, records_of, request_headers, transform, upload_endpoint
+
+__all__ = [
+    "transform",
+    "route",
+    "plan_user_deletion",
+    "MAX_BATCH_RECORDS",
+    "DELETE_BATCH_SIZE",
+    "endpoint",
+    "upload_endpoint",
+    "request_headers",
+    "envelope",
+    "records_of",
+    "convert_ts",
+]

@@ -1,0 +1,39 @@
+"""Cloud mode user deletion: the requests RudderStack's regulation API sends CleverTap (reference §15).
+
+:func:`plan_user_deletion` only plans; :func:`bridge.delivery.delete_users` sends the plan in order
+and stops at the first failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import EventError, SettingsError
+from .jsvalue import js_truthy
+from .upload import endpoint
+
+__all__ = ["DELETE_BATCH_SIZE", "plan_user_deletion"]
+
+DELETE_BATCH_SIZE = 100
+
+
+def plan_user_deletion(user_attributes: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The deletion requests ``{"endpoint", "headers", "body": {"identity": [...]}}``, in order.
+
+    Identities are the truthy ``userId`` values of ``user_attributes``, in order, duplicates kept,
+    100 to a request; no userId means no request. Raises :class:`EventError` when
+    ``user_attributes`` is not a list and :class:`SettingsError` without accountId or passcode.
+    """
+    if not isinstance(user_attributes, list):
+        raise EventError("userAttributes is not an array", 400)
+    config = config if isinstance(config, dict) else {}
+    account_id, passcode = config.get("accountId"), config.get("passcode")
+    if not js_truthy(account_id) or not js_truthy(passcode):
+        raise SettingsError("Project ID and Passcode is required for delete user")
+    url = endpoint(config, "/delete/profiles.json")
+    headers = {"X-CleverTap-Account-Id": account_id, "X-CleverTap-Passcode": passcode, "Content-Type": "application/json"}
+    ids = [item["userId"] for item in user_attributes if isinstance(item, dict) and js_truthy(item.get("userId"))]
+    return [
+        {"endpoint": url, "headers": dict(headers), "body": {"identity": ids[start:start + DELETE_BATCH_SIZE]}}
+        for start in range(0, len(ids), DELETE_BATCH_SIZE)
+    ]

@@ -1,0 +1,351 @@
+"""Cloud mode, one message at a time: RudderStack messages to CleverTap upload API requests.
+
+This is the processor step of RudderStack's cloud-mode CleverTap transformer
+(reference/cloud-mode.md §1-§12, §16), built on the shared rules of :mod:`bridge.rules` and the
+JavaScript value semantics of :mod:`bridge.jsvalue`. :func:`transform` returns the request
+envelopes; :mod:`bridge.router` batches them and :mod:`bridge.delivery` sends them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .errors import EventError
+from .jsvalue import (
+    JS_WHITESPACE,
+    MISSING,
+    JsSyntaxError,
+    js_date_parse,
+    js_json,
+    js_json_parse,
+    js_number,
+    js_string,
+    js_truthy,
+    js_typeof,
+)
+from .rules import (
+    STRINGIFY_EXEMPT,
+    charged_event_data,
+    custom_attributes,
+    get_path,
+    is_order_completed,
+    is_usable,
+    mapped_profile,
+    overrides,
+    page_name_value,
+    user_id,
+    user_id_only,
+)
+
+__all__ = [
+    "transform",
+    "upload_endpoint",
+    "endpoint",
+    "request_headers",
+    "envelope",
+    "records_of",
+    "convert_ts",
+]
+
+# §12: token types CleverTap accepts from integrations.<CleverTap>.deviceTokenType (case-sensitive).
+_TOKEN_TYPES = ("chrome", "fcm", "gcm", "apns", "wns", "mpns")
+_APPLE_FAMILY = ("ios", "watchos", "ipados", "tvos")
+# RudderStack's canonical names of this destination in a message's `integrations` object.
+_INTEGRATION_NAMES = ("clevertap", "Clevertap", "CleverTap", "CLEVERTAP")
+# Handlebars' escapeExpression (§8.7).
+_HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"})
+_PAGE_TEMPLATES = {"page": ("Web Page Viewed: ", "Web Page Viewed"), "screen": ("Screen Viewed: ", "Screen Viewed")}
+
+
+def endpoint(config: dict[str, Any], path: str) -> str:
+    """``https://[<region>.]api.clevertap.com/1<path>``; the region is inserted verbatim (§2)."""
+    region = config.get("region", MISSING)
+    if js_truthy(region) and region != "none":
+        return f"https://{js_string(region)}.api.clevertap.com/1{path}"
+    return f"https://api.clevertap.com/1{path}"
+
+
+def upload_endpoint(config: dict[str, Any]) -> str:
+    """The upload API endpoint for a destination config (events, profiles and tokens alike)."""
+    return endpoint(config, "/upload")
+
+
+def request_headers(config: dict[str, Any]) -> dict[str, Any]:
+    """The three headers, values as given; a missing accountId or passcode leaves its key out (§1, §3)."""
+    headers: dict[str, Any] = {}
+    for name, key in (("X-CleverTap-Account-Id", "accountId"), ("X-CleverTap-Passcode", "passcode")):
+        if key in config:
+            headers[name] = config[key]
+    headers["Content-Type"] = "application/json"
+    return headers
+
+
+def envelope(records: list[Any], config: dict[str, Any]) -> dict[str, Any]:
+    """A processor output: RudderStack's REST request envelope carrying ``records`` (§3)."""
+    return {
+        "version": "1",
+        "type": "REST",
+        "method": "POST",
+        "endpoint": upload_endpoint(config),
+        "headers": request_headers(config),
+        "params": {},
+        "body": {"JSON": {"d": records}, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
+        "files": {},
+        "userId": "",
+    }
+
+
+def records_of(output: Any) -> list[Any]:
+    """The records an envelope carries in ``body.JSON.d`` (an empty list when it carries none)."""
+    records = get_path(output, "body.JSON.d")
+    return records if isinstance(records, list) else []
+
+
+def _copy(value: Any) -> Any:
+    # Outputs never share objects with the caller's message (which is never modified either).
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
+def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The processor outputs for one message: one envelope per record, in order (§3, §4).
+
+    ``config`` is the destination's raw ``Config`` (accountId, passcode, region, trackAnonymous,
+    enableObjectIdMapping), used unvalidated as the reference uses it. An identify that qualifies
+    for a device token gives two outputs (profile, then token). Raises :class:`EventError` with the
+    reference's message and status when the message cannot be sent.
+    """
+    message = _copy(message) if isinstance(message, dict) else {}
+    config = config if isinstance(config, dict) else {}
+    kind = message.get("type", MISSING)
+    if not js_truthy(kind):
+        raise EventError("Message Type is not present. Aborting message.")
+    if not isinstance(kind, str):
+        # The reference calls message.type.toLowerCase(): a TypeError, reported as a 500.
+        raise EventError("message.type.toLowerCase is not a function", 500)
+    kind = kind.lower()
+    if kind == "identify":
+        return [envelope([record], config) for record in _identify_records(message, config)]
+    if kind in ("track", "page", "screen"):
+        return [envelope([_event_record(message, config, kind)], config)]
+    if kind == "alias":
+        return [envelope([_alias_record(message)], config)]
+    raise EventError("Message type not supported")
+
+
+def convert_ts(ts: Any) -> Any:
+    """§6: a truthy ts whose ``Number()`` is NaN or 0 becomes ``floor(Date.parse(ts) / 1000)``
+    (NaN when unreadable); anything else is kept as it is, type included."""
+    if not js_truthy(ts):
+        return ts
+    number = js_number(ts)
+    if not (math.isnan(number) or number == 0):
+        return ts
+    # new Date(value) reads the value's string form: an array joins, an object is "[object Object]".
+    millis = js_date_parse(js_string(ts))
+    if math.isnan(millis):
+        return math.nan
+    return math.floor(millis / 1000)
+
+
+def _record_ts(message: dict[str, Any]) -> Any:
+    # traits.ts || context.traits.ts, as the identify and alias records take it (§7.9).
+    ts = get_path(message, "traits.ts")
+    if not js_truthy(ts):
+        ts = get_path(message, "context.traits.ts")
+    return convert_ts(ts)
+
+
+def _set_ts(record: dict[str, Any], ts: Any) -> None:
+    # undefined disappears in serialisation; NaN prints as null and keeps its key.
+    if ts is MISSING:
+        return
+    record["ts"] = None if isinstance(ts, float) and math.isnan(ts) else ts
+
+
+def _stringify_values(data: Any) -> Any:
+    """§7.6 / §8.8: truthy top-level objects and arrays become their JSON text (subscription keys
+    exempt). Like the reference it rebuilds the value from its own keys, so a string or an array
+    turns into an object keyed by index."""
+    if isinstance(data, dict):
+        pairs = list(data.items())
+    elif isinstance(data, list):
+        pairs = [(str(index), item) for index, item in enumerate(data)]
+    elif isinstance(data, str):
+        pairs = [(str(index), char) for index, char in enumerate(data)]
+    else:
+        return {}  # Object.keys of a number or boolean is empty
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if isinstance(value, (dict, list)) and key not in STRINGIFY_EXEMPT:
+            result[key] = js_json(value)
+        else:
+            result[key] = value
+    return result
+
+
+def _identify_records(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+    """§7: the profile record, and the device-token record when §12 applies."""
+    profile = custom_attributes(message, into=mapped_profile(message))
+    profile = _stringify_values(profile)
+    extra = overrides(message)
+    if extra is not MISSING:
+        profile.update(extra)  # after stringification: override objects stay objects (§7.7)
+    profile = {key: value for key, value in profile.items() if value is not None and value is not MISSING}
+    record: dict[str, Any] = {"type": "profile", "profileData": profile}
+    _set_ts(record, _record_ts(message))
+    if not js_truthy(config.get("enableObjectIdMapping")):
+        found = user_id(message)
+        record["identity"] = None if found is MISSING else found
+        return [record]
+    anonymous_id = message.get("anonymousId", MISSING)
+    found = user_id_only(message)
+    if js_truthy(anonymous_id):
+        record["objectId"] = anonymous_id
+        if js_truthy(found):
+            profile["identity"] = found
+    elif js_truthy(found):
+        record["identity"] = found
+    token = _token_record(message)
+    return [record] if token is None else [record, token]
+
+
+def _token_record(message: dict[str, Any]) -> dict[str, Any] | None:
+    """§12: the device-token upload for Android and Apple devices (objectId mapping is on)."""
+    os_name = get_path(message, "context.os.name")
+    if js_truthy(os_name):
+        if not isinstance(os_name, str):
+            # The reference lower-cases it unguarded: a TypeError, reported as a 500.
+            raise EventError("deviceOS.toLowerCase is not a function", 500)
+        os_name = os_name.lower()
+    anonymous_id = message.get("anonymousId", MISSING)
+    token = get_path(message, "context.device.token")
+    if not (js_truthy(anonymous_id) and js_truthy(token) and (os_name == "android" or os_name in _APPLE_FAMILY)):
+        return None
+    options: Any = MISSING
+    for name in _INTEGRATION_NAMES:
+        options = get_path(message, f"integrations.{name}")
+        if js_truthy(options):
+            break
+    token_type = get_path(options, "deviceTokenType")
+    if not (isinstance(token_type, str) and token_type in _TOKEN_TYPES):
+        token_type = "fcm" if os_name == "android" else "apns"
+    keys = get_path(options, "chromeKeys")
+    record = {
+        "type": "token",
+        "tokenData": {"id": token, "type": token_type, "keys": None if keys is MISSING else keys},
+        "objectId": anonymous_id,
+    }
+    cleaned = _remove_empty(record)
+    return cleaned if isinstance(cleaned, dict) else {}
+
+
+def _remove_empty(value: Any) -> Any:
+    """Recursively drop null, undefined, ``{}`` and ``[]`` (None when nothing is left)."""
+    if isinstance(value, dict):
+        kept = {key: _remove_empty(item) for key, item in value.items()}
+        kept = {key: item for key, item in kept.items() if item is not None and item is not MISSING}
+        return kept or None
+    if isinstance(value, list):
+        items = [_remove_empty(item) for item in value]
+        items = [item for item in items if item is not None and item is not MISSING]
+        return items or None
+    return value
+
+
+def _alias_record(message: dict[str, Any]) -> dict[str, Any]:
+    """§9: root userId and previousId only; not cleaned, undefined values simply absent."""
+    profile: dict[str, Any] = {}
+    if "userId" in message:
+        profile["identity"] = message["userId"]
+    record: dict[str, Any] = {"type": "profile", "profileData": profile}
+    _set_ts(record, _record_ts(message))
+    if "previousId" in message:
+        record["identity"] = message["previousId"]
+    return record
+
+
+def _required(value: Any, source: str) -> Any:
+    # A required mapping with nothing usable (§5); a default only replaces null or undefined.
+    if not is_usable(value):
+        raise EventError(f"Missing required value from {js_json(source)}")
+    return value
+
+
+def _event_record(message: dict[str, Any], config: dict[str, Any], kind: str) -> dict[str, Any]:
+    """§8: track, page and screen (and Charged) as an event record."""
+    if not js_truthy(config.get("trackAnonymous")) and not js_truthy(user_id_only(message)):
+        raise EventError("userId, not present cannot track anonymous user")
+    properties = message.get("properties", MISSING)
+    record: dict[str, Any]
+    if is_order_completed(message.get("event", MISSING)):
+        record = {
+            "evtName": "Charged",
+            "evtData": charged_event_data(properties),
+            "ts": get_path(message, "properties.ts"),
+        }
+    else:
+        record = {"evtName": _event_name(message, kind)}
+        # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen.json).
+        record["evtData"] = {} if properties is None or properties is MISSING else _required(properties, "properties")
+        ts = get_path(message, "properties.ts")
+        if is_usable(ts):
+            record["ts"] = ts
+    record["type"] = "event"
+    if js_truthy(record["evtData"]):
+        record["evtData"] = _stringify_values(record["evtData"])
+        if record["evtName"] == "Charged":
+            _parse_items(record["evtData"])
+    _set_event_identity(record, message, config)
+    ts = record.get("ts", MISSING)
+    if ts is not MISSING:
+        record["ts"] = convert_ts(ts)
+    record = {key: value for key, value in record.items() if value is not None and value is not MISSING}
+    if isinstance(record.get("ts"), float) and math.isnan(record["ts"]):
+        record["ts"] = None
+    return record
+
+
+def _event_name(message: dict[str, Any], kind: str) -> Any:
+    if kind == "track":
+        return _required(message.get("event", MISSING), "event")
+    prefix, default = _PAGE_TEMPLATES[kind]
+    value = page_name_value(message)
+    if value is MISSING:
+        return default
+    # Handlebars renders String(value) HTML-escaped; the result is trimmed.
+    return (prefix + js_string(value).translate(_HTML_ESCAPES)).strip(JS_WHITESPACE)
+
+
+def _parse_items(data: dict[str, Any]) -> None:
+    """§8.5: Charged's Items, stringified with the rest, is parsed back and must be an array whose
+    first element is an object (null counts, as typeof null is "object")."""
+    items = data.get("Items", MISSING)
+    if not js_truthy(items):
+        return
+    try:
+        parsed = js_json_parse(items if isinstance(items, str) else js_string(items))
+    except JsSyntaxError as error:
+        raise EventError(str(error), 500) from None
+    data["Items"] = parsed
+    if not isinstance(parsed, list) or js_typeof(parsed[0] if parsed else MISSING) != "object":
+        raise EventError("Products property value must be an array of objects")
+
+
+def _set_event_identity(record: dict[str, Any], message: dict[str, Any], config: dict[str, Any]) -> None:
+    """§8.9: objectId from anonymousId, else identity; or the generic userId map."""
+    if not js_truthy(config.get("enableObjectIdMapping")):
+        record["identity"] = user_id(message)
+        return
+    anonymous_id = message.get("anonymousId", MISSING)
+    if js_truthy(anonymous_id):
+        record["objectId"] = anonymous_id
+        return
+    found = user_id_only(message)
+    if not js_truthy(found):
+        raise EventError("Unable to process without anonymousId or userId")
+    record["identity"] = found
