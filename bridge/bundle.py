@@ -28,7 +28,7 @@ from typing import Any
 import jinja2
 
 from . import __version__
-from .device import init_calls
+from .device import INTEGRATION_KEYS, QUEUES, init_calls
 from .errors import BridgeError, SettingsError
 from .manifest import build_manifest, csp_directives, csp_header, sri
 from .settings import Settings
@@ -54,6 +54,7 @@ INTEGRATION_FILE = "Clevertap.min.js"
 SNIPPET_FILE = "rudderanalytics.js"
 # The SDK queues the JavaScript may push to; Python's calls name one of them.
 ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
+assert set(QUEUES) <= set(ALLOWED_QUEUES), "bridge.device names a queue the JavaScript does not allow"
 MAX_QUEUE = 1000
 STORAGE_PREFIX = "clevertap_bridge_"
 
@@ -197,6 +198,7 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "settingNames": _setting_names(),
         "privacyTable": privacy_table(settings),
         "queues": list(ALLOWED_QUEUES),
+        "integrationKeys": list(INTEGRATION_KEYS),
         "maxQueue": MAX_QUEUE,
         "storagePrefix": STORAGE_PREFIX,
         "workerFile": WORKER_FILE,

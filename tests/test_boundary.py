@@ -1,0 +1,188 @@
+"""bridge.boundary.handle on CPython: the JSON-in, JSON-out glue the browser worker calls.
+
+Answers are compared with bridge.device called directly on the same input, so the wrapper is tested
+for what it adds (parsing, settings merging, ids, errors) and not for the mapping itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridge import boundary, device
+from bridge.errors import EventError
+from bridge.settings import Settings
+
+FILE_SETTINGS = {"account_id": "TEST-ACC-123", "region": "in1", "track_anonymous": False}
+RUDDERSTACK_CONFIG = {
+    "accountId": "TEST-ACC-123",
+    "passcode": "TEST-PASSCODE",
+    "region": "in1",
+    "trackAnonymous": True,
+    "enableObjectIdMapping": False,
+    "useNativeSDK": True,
+    "connectionMode": "device",
+    "eventFilteringOption": "disable",
+    "blacklistedEvents": [],
+    "whitelistedEvents": [],
+    "oneTrustCookieCategories": [],
+    "consentManagement": [],
+}
+
+
+def message(kind: str, **fields: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "type": kind,
+        "channel": "web",
+        "messageId": "m-1",
+        "anonymousId": "anon-1",
+        "userId": "user-1",
+        "originalTimestamp": "2026-11-29T19:12:29.194Z",
+        "context": {"traits": {"email": "jane@example.com", "name": "Jane Doe"}},
+        "integrations": {"All": True},
+    }
+    base.update(fields)
+    return base
+
+
+def ask(**request: Any) -> dict[str, Any]:
+    answer = boundary.handle(json.dumps(request))
+    assert isinstance(answer, str)
+    parsed: dict[str, Any] = json.loads(answer)
+    return parsed
+
+
+def expected(msg: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """What the boundary should say: bridge.device's own answer, as JSON would carry it."""
+    try:
+        translation = device.translate(msg, settings)
+    except EventError as exc:
+        return {"error": f"EventError: {exc}"}
+    return json.loads(json.dumps({"calls": translation.calls, "warnings": list(translation.warnings)}))
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        message("identify"),
+        message("track", event="Button Clicked", properties={"label": "Buy"}),
+        message("track", event="Order Completed", properties={"checkout_id": "c1", "revenue": 9.5, "products": [{"id": "p1"}]}),
+        message("page", name="Home", properties={"title": "Home"}),
+        message("screen", name="Settings", properties={}),
+        message("alias", userId="user-2", previousId="user-1"),
+    ],
+    ids=["identify", "track", "order-completed", "page", "screen", "alias"],
+)
+def test_event_answers_what_device_translate_answers(msg: dict[str, Any]) -> None:
+    answer = ask(id=1, kind="event", message=msg, settings=FILE_SETTINGS)
+    assert answer == {"id": 1, **expected(msg, Settings.from_config(FILE_SETTINGS))}
+
+
+def test_the_rudderstack_config_wins_over_the_file_settings() -> None:
+    anonymous = message("track", userId="", event="Button Clicked", properties={"label": "Buy"})
+    file_only = ask(id="a", kind="event", message=anonymous, settings=FILE_SETTINGS)
+    merged = ask(id="b", kind="event", message=anonymous, settings=FILE_SETTINGS, config=RUDDERSTACK_CONFIG)
+    assert file_only == {"id": "a", **expected(anonymous, Settings.from_config(FILE_SETTINGS))}
+    assert merged == {"id": "b", **expected(anonymous, Settings.from_config(FILE_SETTINGS).merged(RUDDERSTACK_CONFIG))}
+    # trackAnonymous comes only from the config here, so the two answers must differ.
+    assert file_only != {**merged, "id": "a"}
+
+
+def test_init_answers_init_calls_for_the_load_options() -> None:
+    options = {"All": True, "CleverTap": {"optOut": True, "useIP": True}}
+    answer = ask(id=2, kind="init", settings=FILE_SETTINGS, options=options)
+    assert answer == {"id": 2, "calls": device.init_calls(Settings.from_config(FILE_SETTINGS), options), "warnings": []}
+    assert answer["calls"] != ask(id=2, kind="init", settings=FILE_SETTINGS)["calls"]
+
+
+@pytest.mark.parametrize("options", [{"optOut": True}, {"useIP": False}, {"optOut": False, "useIP": True}, {}])
+def test_privacy_answers_privacy_calls(options: dict[str, Any]) -> None:
+    answer = ask(id=3, kind="privacy", options=options)
+    assert answer == {"id": 3, "calls": device.privacy_calls(options), "warnings": []}
+
+
+def test_the_id_is_echoed_verbatim() -> None:
+    for request_id in (0, "x", None, [1, 2], {"n": 1}, 2.5):
+        assert ask(id=request_id, kind="privacy", options={})["id"] == request_id
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("not json", "BadRequest: not JSON: Expecting value: line 1 column 1 (char 0)"),
+        ("[1, 2]", "BadRequest: a request is a JSON object, not list"),
+        ('{"id": 5}', "BadRequest: kind: None is not one of event, init, privacy"),
+        ('{"id": 5, "kind": "delete"}', "BadRequest: kind: 'delete' is not one of event, init, privacy"),
+        ('{"id": 5, "kind": "event", "message": "hi"}', "BadRequest: message: 'hi' is not an object"),
+        ('{"id": 5, "kind": "event", "message": {}, "settings": []}', "BadRequest: settings: [] is not an object"),
+        ('{"id": 5, "kind": "event", "message": {}, "settings": {}, "config": 3}', "BadRequest: config: 3 is not an object"),
+        ('{"id": 5, "kind": "privacy", "options": "yes"}', "BadRequest: options: 'yes' is not an object"),
+    ],
+)
+def test_malformed_requests_are_answered_with_an_error(text: str, error: str) -> None:
+    answer = json.loads(boundary.handle(text))
+    expected_id = json.loads(text).get("id") if text.startswith("{") else None
+    assert answer == {"id": expected_id, "error": error}
+
+
+def test_a_bad_setting_is_a_settings_error_naming_the_key() -> None:
+    answer = ask(id=6, kind="event", message=message("identify"), settings={**FILE_SETTINGS, "region": "eu2"})
+    assert answer == {"id": 6, "error": "SettingsError: region: 'eu2' is not one of none, in1, sg1, us1, sk1, aps3, mec1"}
+
+
+def test_an_event_error_carries_devices_reason() -> None:
+    # An unsupported message type is never sent; device says why.
+    msg = message("group", groupId="org-9", traits={"name": "Acme"})
+    answer = ask(id=7, kind="event", message=msg, settings=FILE_SETTINGS)
+    assert answer == {"id": 7, **expected(msg, Settings.from_config(FILE_SETTINGS))}
+    if "error" in answer:
+        assert answer["error"].startswith("EventError: ")
+
+
+def test_an_unexpected_exception_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(msg: dict[str, Any], settings: Settings) -> Any:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(boundary, "translate", broken)
+    answer = ask(id=8, kind="event", message=message("identify"), settings=FILE_SETTINGS)
+    assert answer == {"id": 8, "error": "InternalError: KeyError: 'boom'"}
+
+
+def test_an_id_json_cannot_carry_is_dropped_from_the_answer() -> None:
+    answer = json.loads(boundary.handle('{"id": NaN, "kind": "privacy", "options": {}}'))
+    assert answer["id"] is None
+    assert answer["error"].startswith("InternalError: ValueError")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=200))
+def test_any_text_gets_an_answer(text: str) -> None:
+    answer = json.loads(boundary.handle(text))
+    assert set(answer) >= {"id"} and ("error" in answer or "calls" in answer)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from(["event", "init", "privacy", "other"]),
+    msg=json_values,
+    options=json_values,
+    extra=st.dictionaries(st.text(max_size=10), json_values, max_size=3),
+)
+def test_any_request_gets_an_answer(kind: str, msg: Any, options: Any, extra: dict[str, Any]) -> None:
+    request = {**extra, "id": 1, "kind": kind, "message": msg, "options": options, "settings": FILE_SETTINGS}
+    answer = json.loads(boundary.handle(json.dumps(request)))
+    assert answer["id"] == 1
+    assert ("error" in answer) != ("calls" in answer)
+    if "error" in answer:
+        assert not answer["error"].startswith("InternalError"), answer["error"]

@@ -1,0 +1,483 @@
+"""The bundle generator on CPython (no browser): build.py, bridge.bundle, the wheel and the manifest.
+
+Golden files: tests/golden/Clevertap.min.js and tests/golden/clevertap-bridge.worker.js are the rendered
+files for demo.toml, with SRI hashes replaced by ``sha384-<hash>`` (the hashes change with every edit of
+bridge/ and are checked against the files by test_the_embedded_hashes_match_the_files instead).
+After an intended change of the templates or of the rules they embed, regenerate them with
+
+    UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_bundle.py -k golden
+
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from bridge import __version__
+from bridge.bundle import (
+    PRIVACY_STATES,
+    PYODIDE_FILES,
+    BuildError,
+    build_bundle,
+    privacy_table,
+    to_js,
+    _environments,
+)
+from bridge.device import INTEGRATION_KEYS, init_calls
+from bridge.manifest import csp_directives, sri
+from bridge.settings import Settings, load_settings
+from bridge.wheel import wheel_modules, wheel_name
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DEMO = ROOT / "demo.toml"
+WHEEL = wheel_name(__version__)
+JS_FILES = ("Clevertap.min.js", "clevertap-bridge.worker.js", "rudderanalytics.js", "demo.js")
+PASSCODE = "SECRET-PASSCODE-7f3a9c"
+NODE = shutil.which("node")
+
+
+def build_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def embedded_config(js: str) -> dict[str, Any]:
+    """The CONFIG object a template rendered (the first one in the file): JSON, as to_js writes it."""
+    match = re.search(r"^  var CONFIG = (.*);$", js, re.MULTILINE)
+    assert match, "no CONFIG line"
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
+
+
+@pytest.fixture(scope="module")
+def demo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "bundle"
+    done = build_cli("--settings", str(DEMO), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return out
+
+
+# ---- layout, reproducibility, golden files ------------------------------------------------------
+
+
+def test_the_bundle_has_the_agreed_files(demo_bundle: Path) -> None:
+    names = set(files_of(demo_bundle))
+    assert names == {
+        "Clevertap.min.js",
+        "clevertap-bridge.worker.js",
+        "rudderanalytics.js",
+        WHEEL,
+        "index.html",
+        "demo.js",
+        "demo.css",
+        "manifest.json",
+        *(f"pyodide/{name}" for name in PYODIDE_FILES),
+    }
+    for name in PYODIDE_FILES:
+        assert (demo_bundle / "pyodide" / name).read_bytes() == (ROOT / "node_modules" / "pyodide" / name).read_bytes()
+
+
+def test_two_builds_give_identical_bytes(demo_bundle: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    assert build_cli("--settings", str(DEMO), "--out", str(again)).returncode == 0
+    assert files_of(again) == files_of(demo_bundle)
+
+
+def test_a_rebuild_replaces_the_output_and_leaves_no_temporary_directory(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an older build")
+    build_bundle(load_settings(DEMO), out)
+    assert not (out / "stale.txt").exists()
+    assert (out / "Clevertap.min.js").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle"]
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"sha384-[A-Za-z0-9+/=]+", "sha384-<hash>", text)
+
+
+@pytest.mark.parametrize("name", ["Clevertap.min.js", "clevertap-bridge.worker.js"])
+def test_golden(demo_bundle: Path, name: str) -> None:
+    rendered = _normalised((demo_bundle / name).read_text(encoding="utf-8"))
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.mkdir(exist_ok=True)
+        golden.write_text(rendered, encoding="utf-8")
+    assert golden.is_file(), f"{golden} is missing: run UPDATE_GOLDEN=1 pytest tests/test_bundle.py -k golden"
+    assert rendered == golden.read_text(encoding="utf-8"), f"{name} changed: review, then regenerate the golden file"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize("name", JS_FILES)
+def test_the_javascript_parses(demo_bundle: Path, name: str) -> None:
+    done = subprocess.run([NODE, "--check", str(demo_bundle / name)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_evaluating_the_integration_only_defines_its_global(demo_bundle: Path) -> None:
+    script = """
+const vm = require("vm"), fs = require("fs");
+const window = {}; window.window = window;
+const code = fs.readFileSync(process.argv[1], "utf8");
+vm.createContext(window);
+vm.runInContext(code, window);
+const first = window.Clevertap_RS.Clevertap;
+vm.runInContext(code, window);
+const instance = new window.Clevertap_RS.Clevertap({accountId: "X"}, {}, {});
+console.log(JSON.stringify({
+  keys: Object.keys(window).sort(),
+  rsKeys: Object.keys(window.Clevertap_RS),
+  same: first === window.Clevertap_RS.Clevertap,
+  name: instance.name,
+  methods: ["init", "isLoaded", "isReady", "identify", "track", "page", "screen", "alias"].filter(m => typeof instance[m] === "function"),
+  ready: instance.isReady(),
+}));
+"""
+    done = subprocess.run(
+        [NODE, "-e", script, str(demo_bundle / "Clevertap.min.js")], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "keys": ["Clevertap_RS", "window"],
+        "rsKeys": ["Clevertap"],
+        "same": True,
+        "name": "CLEVERTAP",
+        "methods": ["init", "isLoaded", "isReady", "identify", "track", "page", "screen", "alias"],
+        "ready": False,
+    }
+
+
+# ---- manifest, hashes, CSP -----------------------------------------------------------------------
+
+
+def test_the_manifest_lists_every_file_with_its_size_and_hash(demo_bundle: Path) -> None:
+    manifest = json.loads((demo_bundle / "manifest.json").read_text(encoding="utf-8"))
+    files = files_of(demo_bundle)
+    del files["manifest.json"]
+    assert set(manifest["files"]) == set(files)
+    for name, data in files.items():
+        digest = base64.b64encode(hashlib.sha384(data).digest()).decode()
+        assert manifest["files"][name] == {"size": len(data), "integrity": f"sha384-{digest}"}, name
+    package = json.loads((ROOT / "package.json").read_text())
+    assert manifest["versions"] == {
+        "bridge": __version__,
+        "pyodide": package["dependencies"]["pyodide"],
+        "clevertap-web-sdk": package["dependencies"]["clevertap-web-sdk"],
+    }
+    assert manifest["csp"]["directives"] == csp_directives(load_settings(DEMO))
+
+
+def test_the_embedded_hashes_match_the_files(demo_bundle: Path) -> None:
+    integration = embedded_config((demo_bundle / "Clevertap.min.js").read_text(encoding="utf-8"))
+    worker = embedded_config((demo_bundle / "clevertap-bridge.worker.js").read_text(encoding="utf-8"))
+    assert integration["workerIntegrity"] == sri((demo_bundle / integration["workerFile"]).read_bytes())
+    assert worker["wheelIntegrity"] == sri((demo_bundle / worker["wheelFile"]).read_bytes())
+    assert worker["pyodideIntegrity"] == sri((demo_bundle / "pyodide" / "pyodide.js").read_bytes())
+    page = (demo_bundle / "index.html").read_text(encoding="utf-8")
+    for name in ("rudderanalytics.js", "demo.js", "demo.css"):
+        assert f'integrity="{sri((demo_bundle / name).read_bytes())}"' in page, name
+
+
+def test_csp_names_the_sdk_host_clevertaps_data_hosts_and_wasm() -> None:
+    default = csp_directives(Settings(account_id="A-1"))
+    assert default == {
+        "script-src": [
+            "'self'",
+            "'wasm-unsafe-eval'",
+            "https://*.clevertap-prod.com",
+            "https://d2r1yp2w7bby2u.cloudfront.net",
+        ],
+        "worker-src": ["blob:"],
+        "connect-src": ["'self'", "https://*.clevertap-prod.com"],
+    }
+    proxied = csp_directives(
+        Settings(
+            account_id="A-1",
+            region="in1",
+            target_domain="ct.example.com",
+            sdk_url="https://static.clevertap.com/js/clevertap.min.js",
+            pyodide_url="https://cdn.jsdelivr.net/pyodide/v314.0.7/full/",
+        )
+    )
+    assert proxied["script-src"] == [
+        "'self'",
+        "'wasm-unsafe-eval'",
+        "https://cdn.jsdelivr.net",
+        "https://ct.example.com",
+        "https://in1.ct.example.com",
+        "https://static.clevertap.com",
+    ]
+    assert proxied["connect-src"] == ["'self'", "https://cdn.jsdelivr.net", "https://ct.example.com", "https://in1.ct.example.com"]
+
+
+def test_with_a_pyodide_url_the_runtime_is_not_copied(tmp_path: Path) -> None:
+    url = "https://cdn.jsdelivr.net/pyodide/v314.0.7/full/"
+    manifest = build_bundle(Settings(account_id="A-1", pyodide_url=url), tmp_path / "cdn")
+    assert not (tmp_path / "cdn" / "pyodide").exists()
+    assert not any(name.startswith("pyodide/") for name in manifest["files"])
+    config = embedded_config((tmp_path / "cdn" / "Clevertap.min.js").read_text(encoding="utf-8"))
+    assert config["pyodideUrl"] == url
+    assert embedded_config((tmp_path / "cdn" / "clevertap-bridge.worker.js").read_text(encoding="utf-8"))["pyodideIntegrity"] is None
+
+
+# ---- privacy before account: the build-time table ------------------------------------------------
+
+
+def _options(opt_out: Any, use_ip: Any) -> dict[str, Any]:
+    options = {}
+    if opt_out is not None:
+        options["optOut"] = opt_out
+    if use_ip is not None:
+        options["useIP"] = use_ip
+    return options
+
+
+STATE_OF = {"absent": None, "true": True, "false": False}
+
+
+@pytest.mark.parametrize("defaults", [(False, False), (True, False), (False, True)])
+def test_the_privacy_table_is_init_calls_for_every_state(defaults: tuple[bool, bool]) -> None:
+    settings = Settings(account_id="A-1", opt_out=defaults[0], use_ip=defaults[1])
+    table = privacy_table(settings)
+    assert set(table) == {f"{a},{b}" for a in PRIVACY_STATES for b in PRIVACY_STATES}
+    for key, calls in table.items():
+        opt_out, use_ip = (STATE_OF[state] for state in key.split(","))
+        options = _options(opt_out, use_ip)
+        assert calls == init_calls(settings, {"CleverTap": options})
+        # The JavaScript reads the first object under INTEGRATION_KEYS and treats non-booleans as absent.
+        for key in INTEGRATION_KEYS:
+            assert calls == init_calls(settings, {"All": True, "CleverTap": True, key: options})
+        odd = _options("yes" if opt_out is None else opt_out, 1 if use_ip is None else use_ip)
+        assert calls == init_calls(settings, {"CleverTap": odd})
+    assert table["true,true"] != table["false,false"]
+
+
+def test_the_integration_carries_the_privacy_table_and_the_option_keys(demo_bundle: Path) -> None:
+    config = embedded_config((demo_bundle / "Clevertap.min.js").read_text(encoding="utf-8"))
+    assert config["privacyTable"] == json.loads(json.dumps(privacy_table(load_settings(DEMO))))
+    assert config["integrationKeys"] == list(INTEGRATION_KEYS)
+
+
+# ---- security: passcode, escaping, thin templates ------------------------------------------------
+
+
+def _all_text(root: Path) -> bytes:
+    chunks = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            chunks.append(path.read_bytes())
+            if path.suffix == ".whl":
+                with zipfile.ZipFile(path) as zf:
+                    chunks.extend(zf.read(name) for name in zf.namelist())
+    return b"\n".join(chunks)
+
+
+def test_the_passcode_never_reaches_the_bundle(tmp_path: Path) -> None:
+    settings_file = tmp_path / "secret.toml"
+    settings_file.write_text(f'accountId = "TEST-ACC-123"\npasscode = "{PASSCODE}"\nregion = "in1"\n')
+    out = tmp_path / "bundle"
+    done = build_cli("--settings", str(settings_file), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    everything = _all_text(out)
+    assert b"TEST-ACC-123" in everything  # the settings did reach the bundle...
+    assert PASSCODE.encode() not in everything  # ...but not the passcode
+    assert b"passcode" not in (out / "Clevertap.min.js").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("</script><script>alert(1)</script>", '"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e"'),
+        ("<!-- a & b -->", '"\\u003c!-- a \\u0026 b --\\u003e"'),
+        ("line\u2028para\u2029end", '"line\\u2028para\\u2029end"'),
+        ('quote " and \\ backslash', '"quote \\" and \\\\ backslash"'),
+        ({"k<": ["&"]}, '{"k\\u003c":["\\u0026"]}'),
+        ("日本 😀", '"日本 😀"'),
+    ],
+)
+def test_to_js_escapes_what_could_end_a_script(value: Any, literal: str) -> None:
+    assert to_js(value) == literal
+    assert json.loads(to_js(value)) == value
+
+
+def test_a_template_cannot_print_a_value_without_the_js_filter() -> None:
+    js_env, _ = _environments(ROOT / "templates")
+    assert js_env.from_string("var x = {{ v|js }};").render(v="</script>") == 'var x = "\\u003c/script\\u003e";'
+    with pytest.raises(jinja2.TemplateError, match="without the |js filter"):
+        js_env.from_string("var x = {{ v }};").render(v="</script>")
+
+
+def test_hostile_setting_values_are_escaped(tmp_path: Path) -> None:
+    # The URL settings allow & and comment-like text; they must arrive in JavaScript as data.
+    sdk_url = "https://cdn.example.com/*/ct.js?a=1&b=2#--x"
+    settings = Settings(account_id="A-1", sdk_url=sdk_url, pyodide_url="https://py.example.com/p/?a&b")
+    build_bundle(settings, tmp_path / "b")
+    for name in ("Clevertap.min.js", "rudderanalytics.js"):
+        text = (tmp_path / "b" / name).read_text(encoding="utf-8")
+        assert sdk_url not in text and "&" not in embedded_config_line(text)
+        assert embedded_config(text)["settings"]["sdk_url"] == sdk_url
+    if NODE:
+        done = subprocess.run([NODE, "--check", str(tmp_path / "b" / "Clevertap.min.js")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+
+def embedded_config_line(js: str) -> str:
+    match = re.search(r"^  var CONFIG = .*$", js, re.MULTILINE)
+    assert match
+    return match.group(0)
+
+
+# Names of the CleverTap mapping (events, profile fields, message fields): they belong to Python.
+MAPPING_WORDS = ("Charged", "Order Completed", "Identity", "Site", "Web Page Viewed", "Screen Viewed", "checkout_id",
+                 "revenue", "products", "Email", "Gender", "DOB", "Phone", "traits.")
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in (ROOT / "templates").glob("*.js.j2")))
+def test_templates_hold_no_mapping_rules(template: str) -> None:
+    text = (ROOT / "templates" / template).read_text(encoding="utf-8")
+    found = [word for word in MAPPING_WORDS if word in text]
+    assert not found, f"{template} mentions {found}: mapping decisions belong in bridge/"
+
+
+# ---- bad settings, missing files -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('account_id = "A-1"\nregion = "eu2"\n', "region: 'eu2' is not one of none, in1, sg1, us1, sk1, aps3, mec1"),
+        ('region = "in1"\n', "account_id: missing: a CleverTap project ID is required (dashboard name accountId)"),
+        ('account_id = "A-1"\nsdk_url = "javascript:alert(1)"\n', "sdk_url: 'javascript:alert(1)' is not an http:// or https:// URL"),
+    ],
+)
+def test_a_bad_setting_fails_with_one_line_and_writes_nothing(tmp_path: Path, toml: str, message: str) -> None:
+    settings_file = tmp_path / "bad.toml"
+    settings_file.write_text(toml)
+    out = tmp_path / "out" / "bundle"
+    done = build_cli("--settings", str(settings_file), "--out", str(out))
+    assert done.returncode != 0
+    assert done.stdout == ""
+    assert done.stderr == f"{settings_file}: {message}\n"
+    assert not out.exists()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_missing_settings_file_fails_with_one_line(tmp_path: Path) -> None:
+    done = build_cli("--settings", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "b"))
+    assert done.returncode != 0
+    assert done.stderr == f"{tmp_path / 'nope.toml'}: no such settings file\n"
+    assert not (tmp_path / "b").exists()
+
+
+def test_without_node_modules_the_build_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match=r"Pyodide is not installed: run `make install-npm`"):
+        build_bundle(Settings(account_id="A-1"), tmp_path / "b", root=tmp_path)
+    assert not (tmp_path / "b").exists()
+
+
+# ---- the wheel ---------------------------------------------------------------------------------
+
+
+def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) -> None:
+    with zipfile.ZipFile(demo_bundle / WHEEL) as zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        assert names[-1] == f"bridge-{__version__}.dist-info/RECORD"
+        assert names[:-1] == sorted(names[:-1])
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        record = zf.read(names[-1]).decode().splitlines()
+        assert record[-1] == f"bridge-{__version__}.dist-info/RECORD,,"
+        for line in record[:-1]:
+            name, digest, size = line.split(",")
+            data = zf.read(name)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            assert (digest, int(size)) == (f"sha256={expected}", len(data)), name
+        modules = {n for n in names if n.startswith("bridge/")}
+    for build_only in ("bridge/bundle.py", "bridge/wheel.py", "bridge/manifest.py", "bridge/serve.py"):
+        assert build_only not in modules
+    assert {"bridge/__init__.py", "bridge/device.py", "bridge/boundary.py", "bridge/settings.py"} <= modules
+    assert modules == {f"bridge/{p.name}" for p in wheel_modules(ROOT / "bridge")}
+
+
+def test_the_wheel_imports_with_the_standard_library_only(demo_bundle: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(demo_bundle / WHEEL) as zf:
+        zf.extractall(tmp_path / "site")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import json, bridge.device, bridge.boundary; "
+        "assert bridge.__file__.startswith(sys.argv[1]), bridge.__file__; "
+        "assert 'jinja2' not in sys.modules; "
+        "print(bridge.boundary.handle(json.dumps({'id': 1, 'kind': 'privacy', 'options': {'optOut': True}})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(tmp_path / "site")], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    from bridge.device import privacy_calls
+
+    assert json.loads(done.stdout) == {"id": 1, "calls": privacy_calls({"optOut": True}), "warnings": []}
+
+
+# ---- the demo server ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(demo_bundle: Path) -> Iterator[str]:
+    from bridge.serve import make_server
+
+    vendor = ROOT / "node_modules" / "clevertap-web-sdk" / "clevertap.min.js"
+    server = make_server(demo_bundle, "127.0.0.1", 0, vendor)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/Clevertap.min.js", "text/javascript"),
+        ("/pyodide/pyodide.asm.mjs", "text/javascript"),
+        ("/pyodide/pyodide.asm.wasm", "application/wasm"),
+        ("/pyodide/pyodide-lock.json", "application/json"),
+        ("/manifest.json", "application/json"),
+        ("/pyodide/python_stdlib.zip", "application/zip"),
+        (f"/{WHEEL}", "application/zip"),
+        ("/vendor/clevertap.min.js", "text/javascript"),
+    ],
+)
+def test_the_server_sends_explicit_mime_types_and_cors(served: str, path: str, content_type: str) -> None:
+    with urllib.request.urlopen(served + path, timeout=10) as response:
+        assert response.headers["Content-Type"] == content_type
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        body = response.read()
+    if path.startswith("/vendor/"):
+        assert body == (ROOT / "node_modules" / "clevertap-web-sdk" / "clevertap.min.js").read_bytes()
