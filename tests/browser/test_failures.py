@@ -1,0 +1,138 @@
+"""When things go wrong (DESIGN.md): a bad event is dropped with a console warning and the next one still
+goes; when Pyodide or the CleverTap SDK cannot be loaded, events wait in the durable queue, nothing on the
+page throws, and a later page delivers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .collector import expected_records
+from .conftest import DEFAULT_SDK_URL, Env
+from .e2e import (
+    bridge_log,
+    cpython_calls,
+    effective_settings,
+    open_harness,
+    run_calls,
+    wait_bridge_idle,
+    wait_harness_ready,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def test_bad_events_are_dropped_with_a_warning_and_the_next_ones_go(env: Env, bundle: str) -> None:
+    from bridge.device import translate
+    from bridge.errors import EventError
+
+    calls: list[list[Any]] = [
+        ["track", "Anonymous Track", {"a": 1}],  # no user id, track_anonymous off
+        ["identify", "user-9", {"email": "nine@example.com"}],
+        ["track", None, {"b": 2}],  # no event name
+        ["track", "Good One", {"c": 3}],
+        ["page", {"title": "No Name"}],
+    ]
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, calls)
+    received = env.wait_for_received(len(calls))
+    messages = [r["message"] for r in received]
+    wait_bridge_idle(env)
+
+    settings = effective_settings(None)
+    bad = [m for m in messages if _rejected(translate, EventError, m, settings)]
+    assert [m["type"] for m in bad] == ["track", "track"], "CPython rejects the two bad tracks"
+    dropped = bridge_log(env, "dropped")
+    assert len(dropped) == 2
+    assert [d["entry"]["message"]["messageId"] for d in dropped] == [m["messageId"] for m in bad]
+    for record in dropped:
+        assert record["text"].startswith("EventError: ")
+        assert any(record["text"] in text and "dropped" in text for text in env.warnings()), (record, env.warnings())
+
+    want = expected_records(cpython_calls(messages, settings))
+    env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
+    env.page.wait_for_timeout(1000)
+    assert env.collector.records(include_optout=False) == want
+    assert [r.get("evtName") for r in want if r["type"] == "event"][0] == "Good One"
+
+
+def _rejected(translate: Any, error: type[Exception], message: dict[str, Any], settings: Any) -> bool:
+    try:
+        translate(message, settings)
+    except error:
+        return True
+    return False
+
+
+CALLS: list[list[Any]] = [
+    ["identify", "user-q", {"email": "q@example.com"}],
+    ["track", "Waited", {"n": 1}],
+    ["track", "Order Completed", {"checkout_id": "chk-q", "revenue": 7}],
+]
+
+
+def _recovers_on_next_page(env: Env, bundle: str, messages: list[dict[str, Any]]) -> None:
+    """With the fault gone, the next page delivers the queued events, each once."""
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    wait_bridge_idle(env)
+    want = expected_records(cpython_calls(messages, effective_settings(None)))
+    env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
+    env.page.wait_for_timeout(1000)
+    assert env.collector.records(include_optout=False) == want
+
+
+def test_pyodide_missing_keeps_events_queued_without_errors(env: Env, bundle: str) -> None:
+    missing: list[str] = []
+
+    def not_found(route: Any) -> None:
+        missing.append(route.request.url)
+        route.fulfill(status=404, body="not here")
+
+    pattern = f"{env.origin}/bundle/pyodide/**"
+    env.context.route(pattern, not_found)
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, CALLS)
+    messages = [r["message"] for r in env.wait_for_received(len(CALLS))]
+    env.page.wait_for_function(
+        "() => window.ClevertapBridge.log.some(r => r.kind === 'error' && /Python did not start/.test(r.text))",
+        timeout=60_000,
+    )
+    env.page.wait_for_timeout(1000)
+    assert missing, "the Pyodide files were requested"
+    assert env.page.evaluate("() => window.ClevertapBridge.pending()") == len(CALLS)
+    assert env.page.evaluate("() => window.ClevertapBridge.isLive()"), "the CleverTap SDK itself loaded"
+    assert env.collector.pushes(include_optout=False) == []
+    assert not env.page_errors
+    assert any("Python did not start" in text for text in env.warnings())
+
+    env.context.unroute(pattern, not_found)
+    _recovers_on_next_page(env, bundle, messages)
+
+
+def test_sdk_missing_keeps_events_queued_without_errors(env: Env, bundle: str) -> None:
+    def not_found(route: Any) -> None:
+        route.fulfill(status=404, body="not here")
+
+    env.page.route(DEFAULT_SDK_URL, not_found)  # a page route wins over the context's SDK route
+    open_harness(env, "standalone.html", bundle=bundle)
+    env.page.wait_for_function("() => !!window.ClevertapBridge")
+    run_calls(env, CALLS)
+    messages = [r["message"] for r in env.wait_for_received(len(CALLS))]
+    env.page.wait_for_function(
+        "() => window.ClevertapBridge.log.some(r => r.kind === 'error' && /CleverTap Web SDK/.test(r.text))"
+    )
+    # Python still boots and translates, but nothing is applied while the SDK is missing.
+    env.page.evaluate("() => window.ClevertapBridge.pythonReady")
+    env.page.wait_for_timeout(1500)
+    assert env.page.evaluate("() => window.ClevertapBridge.pending()") == len(CALLS)
+    assert bridge_log(env, "applied") == []
+    assert env.collector.requests == []
+    assert not env.page_errors
+    assert any("could not load the CleverTap Web SDK" in text for text in env.warnings())
+
+    env.page.unroute(DEFAULT_SDK_URL, not_found)
+    _recovers_on_next_page(env, bundle, messages)

@@ -1,0 +1,127 @@
+"""End to end with the bundle's standalone snippet (rudderanalytics.js, no RudderStack SDK): identify, track,
+Order Completed, page, screen and alias reach the collector as CPython's bridge.device says; calls made
+before the snippet, the CleverTap SDK and Pyodide are ready arrive in order, once; the durable queue
+survives a navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import Env
+from .e2e import (
+    assert_wire,
+    bridge_log,
+    cpython_calls,
+    cpython_init_calls,
+    effective_settings,
+    expected_wire,
+    open_harness,
+    run_calls,
+    sdk_view,
+    wait_bridge_idle,
+    wait_harness_ready,
+)
+from .test_rudderstack import TRAITS
+
+pytestmark = pytest.mark.browser
+
+CALLS: list[list[Any]] = [
+    ["identify", "user-123", TRAITS],
+    ["track", "Product Viewed", {"sku": "SKU-1", "price": 9.99, "nested": {"a": 1, "b": [1, 2]}, "text": "Grüße 日本 😀"}],
+    ["track", "Order Completed", {
+        "checkout_id": "chk-1", "revenue": 25, "currency": "USD",
+        "products": [{"product_id": "p1", "price": 19, "quantity": 1}],
+    }],
+    ["page", "Shop", "Cart", {"title": "Cart"}],
+    ["screen", "Home", {"tab": "feed"}],
+    ["alias", "user-456"],
+]
+
+
+def check_against_cpython(env: Env, count: int, integrations: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Wait for ``count`` messages at the integration, then compare Pyodide's calls and the wire with CPython."""
+    received = env.wait_for_received(count)
+    assert len(received) == count, received
+    messages = [r["message"] for r in received]
+    wait_bridge_idle(env)
+    queued = [r["entry"]["message"] for r in bridge_log(env, "received") if r["entry"]["kind"] == "event"]
+    assert queued == messages
+    settings = effective_settings(None)
+    init = cpython_init_calls(settings, integrations)
+    want = cpython_calls(messages, settings)
+    assert want, "CPython maps these messages to calls"
+    assert bridge_log(env, "init")[0]["calls"] == init
+    assert sdk_view(c for r in bridge_log(env, "applied") for c in r["calls"]) == sdk_view(want)
+    assert_wire(env, expected_wire(init, want))
+    return messages
+
+
+def test_standalone_snippet_delivers_every_call(env: Env, bundle: str) -> None:
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, CALLS)
+    messages = check_against_cpython(env, len(CALLS))
+    assert [m["type"] for m in messages] == ["identify", "track", "track", "page", "screen", "alias"]
+    records = env.collector.records()
+    assert any(r.get("evtName") == "Charged" for r in records)
+    assert any(str(r.get("evtName", "")).startswith("Screen Viewed") for r in records)
+    assert {p.host for p in env.collector.pushes()} == {"in1.clevertap-prod.com"}
+
+
+def test_standalone_calls_before_anything_is_ready_arrive_in_order_once(env: Env, bundle: str) -> None:
+    # stubCalls are made before rudderanalytics.js is even requested; calls right after it ran, while
+    # the CleverTap SDK and Pyodide are still loading.
+    stub = [["identify", "early-user", {"email": "early@example.com"}]] + [
+        ["track", f"Stub {i}", {"i": i}] for i in range(4)
+    ]
+    early = [["track", f"Early {i}", {"i": i}] for i in range(4)] + [["page", "Early Page", {}]]
+    open_harness(env, "standalone.html", bundle=bundle, stubCalls=stub, calls=early)
+    pending = env.page.wait_for_function("() => window.ClevertapBridge && window.ClevertapBridge.pending()").json_value()
+    assert pending > 0, "Python answered before the test could see the queue"
+    messages = check_against_cpython(env, len(stub) + len(early))
+    assert [m.get("event") or m.get("name") for m in messages[1:]] == [c[1] for c in stub[1:] + early]
+    names = [r.get("evtName") for r in env.collector.records() if r["type"] == "event"]
+    assert len(names) == len(set(names)) == len(stub) - 1 + len(early)
+
+
+def test_v3_calls_before_anything_is_ready_arrive_in_order_once(env: Env, bundle: str) -> None:
+    from .test_rudderstack import deliver_and_compare
+    from .conftest import source_config
+
+    early = [["identify", "early-user", {"email": "early@example.com"}]] + [
+        ["track", f"Early {i}", {"i": i}] for i in range(5)
+    ]
+    messages = deliver_and_compare(
+        env, bundle, "v3-modern", [["track", "Late", {}]], {"All": True},
+        source_config()["source"]["destinations"][0]["config"], early_calls=early,
+    )
+    assert [m.get("event") for m in messages[1:]] == [f"Early {i}" for i in range(5)] + ["Late"]
+    names = [r.get("evtName") for r in env.collector.records() if r["type"] == "event"]
+    assert names == [f"Early {i}" for i in range(5)] + ["Late"]
+
+
+def test_queued_events_survive_a_navigation(env: Env, bundle: str) -> None:
+    """Events queued while Pyodide boots are applied after the page is left and opened again, each once."""
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    calls = [["identify", "nav-user", {"email": "nav@example.com"}], ["track", "Before Navigation", {"n": 1}],
+             ["track", "Order Completed", {"checkout_id": "chk-nav", "revenue": 5}]]
+    run_calls(env, calls)
+    env.wait_for_received(len(calls))
+    messages = [r["message"] for r in env.received()]
+    state = env.page.evaluate("() => [window.ClevertapBridge.pending(), window.ClevertapBridge.mode]")
+    if state[0] < len(calls):
+        pytest.fail(f"Python applied entries before the navigation ({state}); the test cannot show durability")
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    wait_bridge_idle(env)
+    want = cpython_calls(messages, effective_settings(None))
+    from .collector import expected_records
+
+    expected = expected_records(want)
+    env.collector.wait_for_pushes(env.page, len(expected), include_optout=False)
+    env.page.wait_for_timeout(1500)
+    assert env.collector.records(include_optout=False) == expected
+    assert env.page.evaluate("() => window.ClevertapBridge.pending()") == 0
