@@ -8,6 +8,7 @@ call these functions; neither keeps a copy. Section numbers refer to reference/c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -186,6 +187,17 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
     return target
 
 
+# lodash's isIndex: ASCII digits without a leading zero, below 2**53. From 2**32 - 1 on JavaScript
+# stores a named property, which JSON drops; past _MAX_INDEX the padding nulls are not built either
+# (the reference would build an array of millions of nulls).
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+_MAX_INDEX = 1_000_000
+
+
+def _is_index(key: str) -> bool:
+    return _INDEX.fullmatch(key) is not None and int(key) < 2**53
+
+
 def _set_path(target: Any, keys: list[str], value: Any) -> None:
     """lodash ``set``: walk ``keys``, replacing non-objects with ``{}`` (or ``[]`` before an index)."""
     current = target
@@ -194,23 +206,25 @@ def _set_path(target: Any, keys: list[str], value: Any) -> None:
         if key in _PROTO_KEYS:
             return
         if isinstance(current, list):
-            if not key.isdigit():
+            if not _is_index(key):
                 return  # a named property of an array does not survive JSON
             slot = int(key)
+            if slot > _MAX_INDEX:
+                return
             while len(current) <= slot:
                 current.append(None)
             if last:
                 current[slot] = value
                 return
             if not isinstance(current[slot], (dict, list)):
-                current[slot] = [] if keys[index + 1].isdigit() else {}
+                current[slot] = [] if _is_index(keys[index + 1]) else {}
             current = current[slot]
         else:
             if last:
                 current[key] = value
                 return
             if not isinstance(current.get(key), (dict, list)):
-                current[key] = [] if keys[index + 1].isdigit() else {}
+                current[key] = [] if _is_index(keys[index + 1]) else {}
             current = current[key]
 
 
