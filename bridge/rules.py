@@ -264,7 +264,12 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
             data[dest] = value
     for key, value in properties.items():
         if key not in _CHARGED_CONSUMED and key not in _PROTO_KEYS and value is not MISSING:
-            data[key] = value
+            # The reference copies them with the same extractCustomFields as traits: a dotted key
+            # is a path there too ({"a.b": 1} gives {"a": {"b": 1}}).
+            if "." in key:
+                _set_path(data, key.split("."), value)
+            else:
+                data[key] = value
     return data
 
 
