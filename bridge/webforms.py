@@ -38,6 +38,7 @@ __all__ = [
     "dob_form",
     "phone_form",
     "age_form",
+    "UNSENDABLE_KEYS",
     "join",
     "clean_key",
     "sanitize_tree",
@@ -283,6 +284,11 @@ def _is_bad_number(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
+# A JavaScript object cannot hold "__proto__" as data (assigning it sets the prototype), and an own
+# "hasOwnProperty" key makes the SDK's obj.hasOwnProperty(key) throw, losing the whole call.
+UNSENDABLE_KEYS: Final = frozenset({"__proto__", "hasOwnProperty"})
+
+
 def join(path: str, key: Any) -> str:
     """The name a warning gives ``key`` inside ``path``."""
     return f"{path}.{key}" if path else str(key)
@@ -290,11 +296,10 @@ def join(path: str, key: Any) -> str:
 
 def clean_key(raw_key: Any, taken: Container[str], path: str, value: Any, warn: Warn) -> str | None:
     """The key as the SDK leaves it, or None (with a warning) when it cannot be sent: it becomes
-    empty, it becomes a key already ``taken``, or it is ``__proto__`` (which a JavaScript object
-    cannot hold as data)."""
+    empty, it becomes a key already ``taken``, or it is one of :data:`UNSENDABLE_KEYS`."""
     key = sanitize_key(raw_key if isinstance(raw_key, str) else js_string(raw_key))
     where = join(path, raw_key)
-    if key == "" or key == "__proto__":
+    if key == "" or key in UNSENDABLE_KEYS:
         warn(f"{where}: {show(value)} left out: the key {show(raw_key)} is not one the SDK can send")
         return None
     if key in taken:
