@@ -501,7 +501,9 @@ class _JsonParser:
             key = self.string()
             self.skip_ws()
             if self.i >= self.n or self.s[self.i] != ":":
-                self.fail("Expected ':' after property name")
+                if expect_key.startswith("Expected property"):
+                    self.fail("Expected ':' after property name")
+                self.unexpected()  # V8 words only the first property's missing colon
             self.i += 1
             result[key] = self.value()
             self.skip_ws()
