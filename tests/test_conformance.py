@@ -8,9 +8,7 @@ repository or through $CLEVERTAP_CONFORMANCE_DIR; the tests skip only when it is
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,7 +16,7 @@ import pytest
 from bridge.cloud import plan_user_deletion, route, transform
 from bridge.delivery import delete_users
 from bridge.errors import DeliveryError, EventError, SettingsError
-from cloud_support import assert_json_serialisable, conformance_dir, json_same, load_cases, strip_stat_tags
+from cloud_support import LoopbackServer, assert_json_serialisable, conformance_dir, json_same, load_cases, strip_stat_tags
 
 pytestmark = pytest.mark.skipif(
     not conformance_dir().is_dir(),
@@ -115,40 +113,17 @@ def _deletion_cases() -> list[Any]:
     return [pytest.param(c, id=ids.get(c["name"], c["name"])) for c in load_cases("clevertap_deleteUsers_cases.json")]
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    """Answers like the upstream mock: 400 for a batch of 100 ids, 200 otherwise."""
-
-    requests: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
-        refused = len(body.get("identity", [])) == 100
-        answer = {"code": 400, "message": "Bad Req", "status": "Fail Case"} if refused else {"status": "success"}
-        data = json.dumps(answer).encode()
-        self.send_response(400 if refused else 200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+def _upstream_mock(request: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+    """The upstream network mock: HTTP 400 for the batch of 100 ids, 200 for the rest."""
+    if len(request["body"].get("identity", [])) == 100:
+        return 400, {"code": 400, "message": "Bad Req", "status": "Fail Case"}, {}
+    return 200, {"status": "success"}, {}
 
 
 @pytest.fixture
 def clevertap_stub() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    requests: list[dict[str, Any]] = []
-    handler = type("Handler", (_Recorder,), {"requests": requests})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with LoopbackServer(_upstream_mock) as server:
+        yield server.base_url, server.requests
 
 
 @pytest.mark.parametrize("case", _deletion_cases())
