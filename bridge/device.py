@@ -13,7 +13,9 @@ A message that cannot be sent raises :class:`~bridge.errors.EventError` saying w
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -77,7 +79,9 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
         raise EventError(f"type: {show(kind)} is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
     warnings: list[str] = []
     try:
-        calls = handler(message, config, warnings.append)
+        # A copy: the shared rules write dotted trait keys into nested objects, as lodash's set
+        # does in the reference, and the caller's message must stay as it was.
+        calls = handler(copy.deepcopy(message), config, warnings.append)
     except RecursionError:
         raise EventError("message: nested too deeply to be read") from None
     return Translation(calls=calls, warnings=warnings)
@@ -181,8 +185,8 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
         key = clean_key(raw_key, out, "", value, warn)
         if key is None:
             continue
-        if value is None or value is MISSING or (isinstance(value, float) and value != value):
-            warn(f"{label}: null left out: the SDK removes null profile values")
+        if value is None or value is MISSING or (isinstance(value, float) and not math.isfinite(value)):
+            warn(f"{label}: {show(value)} left out: the SDK removes null profile values")
             continue
         if key in rules.STRINGIFY_EXEMPT and isinstance(value, (dict, list)):
             # Subscription groups take an object, as in cloud mode; kept within the SDK's limits.

@@ -25,6 +25,7 @@ Every case's calls are also checked to be a fixed point of a model of the Web SD
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,200 @@ def test_sdk_model_sends_a_valid_phone_as_a_number() -> None:
     outcome = sdk_process(["onUserLogin", {"Site": {"Identity": "u", "Phone": "+14155551234"}}])
     assert outcome.sent == {"type": "profile", "profile": {"Identity": "u", "Phone": 14155551234}}
     assert fixed_point_problems(["onUserLogin", {"Site": {"Identity": "u", "Phone": "+14155551234"}}]) == []
+
+
+# ------------------------------------------------------------------------------------------
+# Privacy: init_calls and privacy_calls
+
+
+def test_init_calls_default_to_the_settings() -> None:
+    assert init_calls(Settings(), None) == [["privacy", {"optOut": False}], ["privacy", {"useIP": False}]]
+    assert init_calls({"opt_out": True, "use_ip": True}, {}) == [["privacy", {"optOut": True}], ["privacy", {"useIP": True}]]
+
+
+@pytest.mark.parametrize("key", ["CLEVERTAP", "CleverTap", "Clevertap", "clevertap"])
+def test_init_calls_read_the_load_options_under_each_name(key: str) -> None:
+    calls = init_calls(Settings(), {key: {"optOut": True, "useIP": True}})
+    assert calls == [["privacy", {"optOut": True}], ["privacy", {"useIP": True}]]
+
+
+def test_init_calls_prefer_clevertap_display_name_as_rudderstack_does() -> None:
+    options = {"CLEVERTAP": {"optOut": False}, "CleverTap": {"optOut": True}}
+    assert init_calls(Settings(), options)[0] == ["privacy", {"optOut": True}]
+
+
+def test_init_calls_ignore_non_boolean_options_and_use_the_setting() -> None:
+    calls = init_calls({"opt_out": True}, {"CLEVERTAP": {"optOut": "no", "useIP": 1}})
+    assert calls == [["privacy", {"optOut": True}], ["privacy", {"useIP": False}]]
+
+
+def test_init_calls_accept_the_whole_load_options() -> None:
+    calls = init_calls(Settings(), {"integrations": {"CleverTap": {"useIP": True}}})
+    assert calls == [["privacy", {"optOut": False}], ["privacy", {"useIP": True}]]
+
+
+def test_init_calls_over_options_that_are_not_objects_use_the_settings() -> None:
+    assert init_calls({"use_ip": True}, {"CLEVERTAP": True}) == [["privacy", {"optOut": False}], ["privacy", {"useIP": True}]]
+
+
+def test_privacy_calls_send_only_the_booleans_given() -> None:
+    assert privacy_calls({"optOut": True}) == [["privacy", {"optOut": True}]]
+    assert privacy_calls({"useIP": False, "optOut": False}) == [["privacy", {"optOut": False}], ["privacy", {"useIP": False}]]
+    assert privacy_calls({"optOut": "yes", "other": True}) == []
+    assert privacy_calls(None) == []
+    for call in privacy_calls({"optOut": True, "useIP": True}):
+        assert fixed_point_problems(call) == []
+
+
+# ------------------------------------------------------------------------------------------
+# API shape
+
+
+def test_map_event_is_the_calls_of_translate() -> None:
+    message = {"type": "track", "userId": "u1", "event": "E", "properties": {"a": "b'"}}
+    assert map_event(message, {}) == translate(message, {}).calls == [["event", "E", {"a": "b"}]]
+
+
+def test_settings_may_be_a_settings_object_or_a_dict_with_either_naming() -> None:
+    message = {"type": "track", "anonymousId": "a", "event": "E"}
+    for settings in (Settings(track_anonymous=True), {"track_anonymous": True}, {"trackAnonymous": True, "accountId": "W9R-486-4W5Z"}):
+        assert translate(message, settings).calls == [["event", "E"]]
+
+
+def test_bad_settings_raise_the_settings_error() -> None:
+    from bridge.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="trackAnonymous"):
+        translate({"type": "track", "userId": "u", "event": "E"}, {"trackAnonymous": "yes"})
+
+
+def test_translation_is_frozen_and_plain_data() -> None:
+    result = translate({"type": "identify", "userId": "u1", "traits": {"gender": "male"}}, {})
+    with pytest.raises(AttributeError):
+        result.calls = []  # type: ignore[misc]
+    assert json.loads(json.dumps({"calls": result.calls, "warnings": result.warnings})) == {"calls": result.calls, "warnings": result.warnings}
+
+
+def test_public_names() -> None:
+    from bridge import webforms
+
+    assert set(device.__all__) >= {"Translation", "translate", "map_event", "init_calls", "privacy_calls"}
+    for module in (device, webforms):
+        for name in module.__all__:
+            assert getattr(module, name) is not None
+
+
+def test_message_that_is_not_an_object_is_not_sent() -> None:
+    with pytest.raises(EventError, match=r"^message: \[1\] is not an object$"):
+        translate([1], {})  # type: ignore[arg-type]
+
+
+def test_message_nested_beyond_what_python_can_walk_is_an_event_error() -> None:
+    deep: dict[str, Any] = {}
+    node = deep
+    for _ in range(5000):
+        node["k"] = {}
+        node = node["k"]
+    with pytest.raises(EventError, match="nested too deeply"):
+        translate({"type": "track", "userId": "u", "event": "E", "properties": deep}, {})
+
+
+def test_the_message_is_not_changed() -> None:
+    message = {"type": "identify", "userId": "u", "traits": {"a.b": {}, "a.b.c": 1, "gender": "female"}}
+    before = copy.deepcopy(message)
+    translate(message, {})
+    assert message == before
+
+
+# ------------------------------------------------------------------------------------------
+# Rules whose inputs are too large for the table
+
+
+def test_values_are_cut_at_1024_characters() -> None:
+    result = translate({**USER, "event": "E", "properties": {"long": "x" * 1500}}, {})
+    assert result.calls == [["event", "E", {"long": "x" * 1024}]]
+    # Warnings show a long value shortened to 80 characters.
+    assert result.warnings == [f"properties.long: '{'x' * 76}... sent as '{'x' * 76}..."]
+
+
+def test_keys_and_event_names_are_cut_at_1024_characters() -> None:
+    result = translate({**USER, "event": "N" * 2000, "properties": {"k" * 1100: 1}}, {})
+    [[queue, name, data]] = result.calls
+    assert name == "N" * 1024 and data == {"k" * 1024: 1}
+    assert len(result.warnings) == 2
+
+
+def test_the_cut_counts_utf16_units_and_never_splits_a_character() -> None:
+    # 😀 is two UTF-16 units: 512 of them fill 1024 units exactly; 'a' + 512 would split the last.
+    result = translate({**USER, "event": "E", "properties": {"e": "😀" * 600, "f": "a" + "😀" * 600}}, {})
+    data = result.calls[0][2]
+    assert data["e"] == "😀" * 512
+    assert data["f"] == "a" + "😀" * 511
+    assert fixed_point_problems(result.calls[0]) == []
+
+
+def test_arrays_are_cut_to_100_items() -> None:
+    result = translate({**USER, "event": "E", "properties": {"l": list(range(150))}}, {})
+    assert result.calls == [["event", "E", {"l": list(range(100))}]]
+    assert result.warnings == ["properties.l: items after the first 100 left out (150 given): the SDK takes arrays of 100"]
+
+
+def test_keys_after_the_100th_in_all_are_left_out() -> None:
+    props: dict[str, Any] = {"n": {f"i{i}": i for i in range(10)}}
+    props.update({f"k{i}": i for i in range(95)})
+    result = translate({**USER, "event": "E", "properties": props}, {})
+    data = result.calls[0][2]
+    # n counts 1 + its 10 keys; then k0..k88 fill the 100.
+    assert data["n"] == props["n"]
+    assert list(data)[-1] == "k88" and len(data) == 90
+    assert len(result.warnings) == 6 and all("the SDK takes 100 keys in all" in w for w in result.warnings)
+    assert fixed_point_problems(result.calls[0]) == []
+
+
+def test_keys_inside_objects_in_arrays_count_toward_the_100() -> None:
+    props = {"rows": [{f"c{i}": i for i in range(60)}, {f"d{i}": i for i in range(60)}]}
+    result = translate({**USER, "event": "E", "properties": props}, {})
+    rows = result.calls[0][2]["rows"]
+    assert len(rows[0]) == 60 and len(rows[1]) == 39
+    assert fixed_point_problems(result.calls[0]) == []
+
+
+def test_a_container_emptied_by_the_key_limit_is_left_out_too() -> None:
+    props: dict[str, Any] = {f"k{i}": i for i in range(98)}
+    props["last"] = {"a": 1, "b": 2}  # last is the 99th key, a the 100th
+    data = translate({**USER, "event": "E", "properties": props}, {}).calls[0][2]
+    assert data["last"] == {"a": 1}
+    props = {f"k{i}": i for i in range(99)}
+    props["last"] = {"a": 1}  # the 100th key, with no room left for its own key
+    props["tail"] = 5
+    result = translate({**USER, "event": "E", "properties": props}, {})
+    data = result.calls[0][2]
+    # last is left out, which frees its place for tail.
+    assert "last" not in data and data["tail"] == 5 and len(data) == 100
+    assert "properties.last: left out: empty once the SDK's limits are applied" in result.warnings
+    assert fixed_point_problems(result.calls[0]) == []
+
+
+def test_a_profile_with_many_keys_is_sent_whole_as_the_sdk_sends_it() -> None:
+    traits = {f"t{i}": i for i in range(150)}
+    site = translate({"type": "identify", "userId": "u", "traits": traits}, {}).calls[0][1]["Site"]
+    assert len(site) == 151
+
+
+def test_warnings_name_the_trait_the_value_came_from() -> None:
+    result = translate({"type": "identify", "userId": "u", "context": {"traits": {"birthday": "soon"}}}, {})
+    assert "birthday: 'soon' left out: DOB must be a date" in result.warnings
+
+
+def test_a_trait_named_identity_replaces_the_user_id_but_stays_first() -> None:
+    result = translate({"type": "identify", "userId": "u", "traits": {"plan": "p", "Identity": "crm-9"}}, {})
+    assert json.dumps(result.calls) == json.dumps([["onUserLogin", {"Site": {"Identity": "crm-9", "plan": "p"}}]])
+
+
+def test_every_restricted_system_event_is_refused() -> None:
+    from bridge.webforms import SYSTEM_EVENTS
+
+    assert len(SYSTEM_EVENTS) == 6
+    for name in SYSTEM_EVENTS:
+        with pytest.raises(EventError, match="system event"):
+            translate({**USER, "event": name}, {})
