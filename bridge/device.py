@@ -133,6 +133,11 @@ def _integration_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]
 
 def _identify(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
     profile = rules.mapped_profile(message, convert=False)
+    if "Name" not in profile:
+        for paths in (rules.FIRST_NAME, rules.LAST_NAME):
+            part = rules.first_usable(message, paths)
+            if part is not MISSING:
+                warn(f"{_source_label(message, paths)}: {show(part)} left out: Name is built only from both a first and a last name")
     labels = {field.dest: _source_label(message, field.sources) for field in rules.PROFILE_FIELDS if field.dest in profile}
     extra = rules.custom_attributes(message)
     override = rules.overrides(message)
@@ -282,6 +287,9 @@ def _charged(properties: Any, warn: Warn) -> list[Any]:
     data = _properties(properties, warn)
     if data is None:
         return ["event", "Charged"]
+    if "ts" in data:
+        # As in cloud mode, ts is the event's time, not event data; the SDK stamps its own time.
+        warn(f"properties.ts: {show(data['ts'])} left out: Charged does not carry ts as event data")
     return ["event", "Charged", _charged_data(rules.charged_event_data(data), warn)]
 
 
