@@ -54,7 +54,6 @@ INTEGRATION_FILE = "Clevertap.min.js"
 SNIPPET_FILE = "rudderanalytics.js"
 # The SDK queues the JavaScript may push to; Python's calls name one of them.
 ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
-assert set(QUEUES) <= set(ALLOWED_QUEUES), "bridge.device names a queue the JavaScript does not allow"
 MAX_QUEUE = 1000
 STORAGE_PREFIX = "clevertap_bridge_"
 
@@ -150,6 +149,8 @@ def _pinned_versions(root: Path) -> dict[str, str]:
 
 
 def _check(settings: Settings, root: Path) -> None:
+    if not set(QUEUES) <= set(ALLOWED_QUEUES):
+        raise BuildError(f"bridge.device names queues {sorted(set(QUEUES) - set(ALLOWED_QUEUES))} the JavaScript does not allow")
     if not isinstance(settings, Settings):
         raise SettingsError(f"settings: {settings!r} is not a Settings")
     if settings.account_id is None:
