@@ -68,6 +68,8 @@ def test_standalone_snippet_delivers_every_call(env: Env, bundle: str) -> None:
     assert any(r.get("evtName") == "Charged" for r in records)
     assert any(str(r.get("evtName", "")).startswith("Screen Viewed") for r in records)
     assert {p.host for p in env.collector.pushes()} == {"in1.clevertap-prod.com"}
+    # DESIGN.md: Python runs in a worker; the main thread is only the last resort.
+    assert env.page.evaluate("() => window.ClevertapBridge.mode") == "worker"
 
 
 def test_standalone_calls_before_anything_is_ready_arrive_in_order_once(env: Env, bundle: str) -> None:
