@@ -521,3 +521,22 @@ def test_transform_does_not_modify_the_message() -> None:
     [out] = transform(message, OBJECT_ID)
     out["body"]["JSON"]["d"][0]["profileData"]["o"]["x"] = 2
     assert json.dumps(message) == before
+
+
+def test_module_docstring_example_runs() -> None:
+    import doctest
+
+    import bridge.cloud
+
+    result = doctest.testmod(bridge.cloud)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_public_names() -> None:
+    import bridge.cloud
+    import bridge.delivery
+
+    for module in (bridge.cloud, bridge.delivery):
+        assert all(hasattr(module, name) for name in module.__all__)
+    assert {"transform", "route", "plan_user_deletion"} <= set(bridge.cloud.__all__)
+    assert {"send", "delete_users", "urllib_transport", "BatchReport", "RetryPolicy"} <= set(bridge.delivery.__all__)
