@@ -227,6 +227,7 @@ class Env:
     page_errors: list[str] = field(default_factory=list)
     sdk_requests: list[str] = field(default_factory=list)
     expect_page_errors: bool = False
+    hook_routes: list[tuple[str, Any]] = field(default_factory=list)
 
     @property
     def origin(self) -> str:
@@ -235,6 +236,12 @@ class Env:
     def warnings(self) -> list[str]:
         """Console messages of type warning (and error) seen on the page so far."""
         return [text for kind, text in self.console if kind in ("warning", "error")]
+
+    def remove_received_hook(self) -> None:
+        """Serve the bundle's files unchanged (needed where the page checks their SRI hashes)."""
+        for pattern, handler in self.hook_routes:
+            self.context.unroute(pattern, handler)
+        self.hook_routes = []
 
     def received(self) -> list[dict[str, Any]]:
         """The messages the integration class received (recorded by RECEIVED_HOOK), in order."""
@@ -279,7 +286,7 @@ def _install_sdk(context: Any, sdk_requests: list[str]) -> None:
 SNIPPET_MARKER = "/* clevertap-bridge standalone snippet"
 
 
-def _install_received_hook(context: Any, server: StaticServer) -> None:
+def _install_received_hook(context: Any, server: StaticServer) -> list[tuple[str, Any]]:
     def serve_with_hook(route: Any) -> None:
         path = server.resolve(urlsplit(route.request.url).path)
         if path is None:
@@ -290,8 +297,10 @@ def _install_received_hook(context: Any, server: StaticServer) -> None:
         body = text[:at] + RECEIVED_HOOK + text[at:] if at >= 0 else text + RECEIVED_HOOK
         route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=body, headers={"Access-Control-Allow-Origin": "*"})
 
-    for name in ("Clevertap.min.js", "rudderanalytics.js"):
-        context.route(f"{server.origin}/bundle/{name}*", serve_with_hook)
+    routes = [(f"{server.origin}/bundle/{name}*", serve_with_hook) for name in ("Clevertap.min.js", "rudderanalytics.js")]
+    for pattern, handler in routes:
+        context.route(pattern, handler)
+    return routes
 
 
 def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -> Env:
@@ -301,7 +310,7 @@ def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -
     _install_sdk(context, env.sdk_requests)
     env.collector.install(context)
     if hook and "bundle" in server.mounts:
-        _install_received_hook(context, server)
+        env.hook_routes = _install_received_hook(context, server)
     page.on("console", lambda msg: env.console.append((msg.type, msg.text)))
     page.on("pageerror", lambda exc: env.page_errors.append(f"{exc.name}: {exc.message}"))
     page.set_default_timeout(60_000)

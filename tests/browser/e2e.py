@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-from .collector import sdk_phone, expected_records
+from .collector import expected_records
 from .conftest import TEST_SETTINGS, Env
 
 __all__ = ["open_harness", "wait_bridge_idle", "cpython_calls", "expected_wire", "assert_wire", "bridge_log", "run_calls"]
@@ -75,21 +75,6 @@ def cpython_init_calls(settings: Any, integrations: dict[str, Any] | None) -> li
     from bridge.device import init_calls
 
     return init_calls(settings, integrations)
-
-
-def sdk_view(calls: Iterable[list[Any]]) -> list[list[Any]]:
-    """Calls as the CleverTap SDK leaves them after a push: it edits the pushed profile object in place
-    (adds ``tz``, turns a valid Phone string into a number), and the bridge log holds those objects."""
-    out = []
-    for call in json.loads(json.dumps(list(calls))):
-        if call and call[0] in ("onUserLogin", "profile") and len(call) > 1 and isinstance(call[1], dict):
-            site = call[1].get("Site")
-            if isinstance(site, dict):
-                site.pop("tz", None)
-                if "Phone" in site:
-                    site["Phone"] = sdk_phone(site["Phone"])
-        out.append(call)
-    return out
 
 
 def expected_wire(init: list[list[Any]], calls: list[list[Any]]) -> list[dict[str, Any]]:
