@@ -73,7 +73,7 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
         raise EventError(f"message: {show(message)} is not an object")
     kind = message.get("type", MISSING)
     if not js_truthy(kind):
-        raise EventError(f"type: missing: device mode sends {', '.join(SUPPORTED_TYPES)}")
+        raise EventError(f"type: missing, which is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
     handler = _HANDLERS.get(js_string(kind).lower())
     if handler is None:
         raise EventError(f"type: {show(kind)} is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")

@@ -18,8 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge import rules
-from bridge.device import QUEUES, Translation, translate
+from bridge.device import QUEUES, Translation, init_calls, privacy_calls, translate
 from bridge.errors import EventError
+from bridge.jsvalue import MISSING
+from bridge.webforms import PROFILE_FORMS, UNSENDABLE_KEYS, sanitize_key, sanitize_value
 from device_sdk_model import fixed_point_problems
 
 # More with DEVICE_EXAMPLES=5000 when hunting; the default keeps the suite quick.
@@ -161,3 +163,35 @@ def test_an_emitted_profile_fed_back_comes_out_unchanged_and_without_warnings(tr
     again = translate({"type": "identify", "userId": "u1", "traits": custom}, {})
     assert again.calls[0][1]["Site"] == {"Identity": "u1", **custom}
     assert again.warnings == []
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.sampled_from(sorted(PROFILE_FORMS)), json_values)
+def test_every_form_gives_a_value_the_sdk_accepts_or_leaves_it_out(key: str, value: Any) -> None:
+    accepted, reason = PROFILE_FORMS[key](value)
+    if accepted is MISSING:
+        assert reason
+        return
+    assert fixed_point_problems(["onUserLogin", {"Site": {"Identity": "u", key: accepted}}]) == []
+    assert PROFILE_FORMS[key](accepted) == (accepted, ""), "a form applied to its own output changes nothing"
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.one_of(text, st.text(max_size=40), st.text(alphabet=st.sampled_from(list(ODD)), min_size=1000, max_size=1100)))
+def test_sanitised_text_passes_the_sdk_unchanged(raw: str) -> None:
+    key, value = sanitize_key(raw), sanitize_value(raw)
+    assert sanitize_key(key) == key and sanitize_value(value) == value
+    call: list[Any] = ["event", "E", {key: value}] if key and key not in UNSENDABLE_KEYS else ["event", "E", {"k": value}]
+    if call[2] == {"k": ""} or value == "":
+        return
+    assert fixed_point_problems(call) == []
+
+
+@settings(max_examples=EXAMPLES // 2, deadline=None)
+@given(st.one_of(st.none(), json_values, st.dictionaries(st.sampled_from(["CLEVERTAP", "CleverTap", "clevertap", "integrations", "x"]), json_values)),
+       st.booleans(), st.booleans())
+def test_privacy_calls_are_booleans_the_sdk_takes(options: Any, opt_out: bool, use_ip: bool) -> None:
+    calls = init_calls({"opt_out": opt_out, "use_ip": use_ip}, options)
+    assert [list(call[1]) for call in calls] == [["optOut"], ["useIP"]]
+    for call in calls + privacy_calls(options):
+        assert fixed_point_problems(call) == []
