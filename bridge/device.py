@@ -287,6 +287,9 @@ def _charged(properties: Any, warn: Warn) -> list[Any]:
     data = _properties(properties, warn)
     if data is None:
         return ["event", "Charged"]
+    for dest, source in rules.CHARGED_FIELDS:
+        if source in data and not rules.is_usable(data[source]):
+            warn(f"properties.{source}: {show(data[source])} left out: {dest} is not sent empty")
     if "ts" in data:
         # As in cloud mode, ts is the event's time, not event data; the SDK stamps its own time.
         warn(f"properties.ts: {show(data['ts'])} left out: Charged does not carry ts as event data")
