@@ -24,6 +24,7 @@ from . import rules
 from .errors import EventError
 from .jsvalue import MISSING, js_string, js_truthy
 from .settings import Settings
+from .weblimits import limit_nested
 from .webforms import (
     MAX_CHARGED_ITEMS,
     PROFILE_FORMS,
@@ -32,7 +33,6 @@ from .webforms import (
     clean_key,
     flatten_value,
     join,
-    limit_nested,
     sanitize_key,
     sanitize_tree,
     show,

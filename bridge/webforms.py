@@ -19,10 +19,6 @@ from .jsvalue import JS_WHITESPACE, MISSING, js_date_parse, js_json, js_number, 
 __all__ = [
     "MAX_LENGTH",
     "SYSTEM_EVENTS",
-    "MAX_DEPTH",
-    "MAX_NESTED_KEYS",
-    "MAX_ARRAY_LENGTH",
-    "MAX_TOTAL_KEYS",
     "MAX_CHARGED_ITEMS",
     "KEY_CHARS",
     "VALUE_CHARS",
@@ -43,7 +39,6 @@ __all__ = [
     "clean_key",
     "sanitize_tree",
     "flatten_value",
-    "limit_nested",
 ]
 
 Warn = Callable[[str], None]
@@ -54,11 +49,6 @@ MAX_LENGTH: Final = 1024
 SYSTEM_EVENTS: Final = frozenset(
     {"Stayed", "UTM Visited", "App Launched", "Notification Sent", "Notification Viewed", "Notification Clicked"}
 )
-# isObjStructureValid(eventObj, logger, 3): the limits on nested event data (errors 541 to 544).
-MAX_DEPTH: Final = 3
-MAX_NESTED_KEYS: Final = 5
-MAX_ARRAY_LENGTH: Final = 100
-MAX_TOTAL_KEYS: Final = 100
 # isChargedEventStructureValid: more Items are sent, with error 522.
 MAX_CHARGED_ITEMS: Final = 50
 
@@ -278,7 +268,7 @@ PROFILE_FORMS: Final[dict[str, Form]] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Characters and nesting.
+# Characters, and objects where CleverTap takes none.
 
 def _is_bad_number(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
@@ -350,130 +340,3 @@ def flatten_value(value: Any, path: str, why: str, warn: Warn) -> Any:
         warn(f"{path}: {show(value)} sent as the text {show(text)}: {why}")
         return text
     return value
-
-
-def _empty(value: Any) -> bool:
-    # isNullOrEmpty: null, an empty array, an object without keys.
-    return value is None or (isinstance(value, (dict, list)) and not value)
-
-
-def _clean(value: Any, path: str, warn: Warn) -> Any:
-    """cleanNullEmptyValues without its depth cut-off: nulls and emptied objects and arrays go."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            item = _clean(item, join(path, key), warn)
-            if _empty(item):
-                warn(f"{join(path, key)}: {show(item)} left out: the SDK removes null and empty values")
-            else:
-                out[key] = item
-        return out
-    if isinstance(value, list):
-        kept = []
-        for index, item in enumerate(value):
-            item = _clean(item, f"{path}[{index}]", warn)
-            if _empty(item):
-                warn(f"{path}[{index}]: {show(item)} left out: the SDK removes null and empty values")
-            else:
-                kept.append(item)
-        return kept
-    return value
-
-
-def _limit_object(obj: dict[str, Any], depth: int, path: str, warn: Warn) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    nested = 0
-    for key, value in obj.items():
-        where = join(path, key)
-        if isinstance(value, dict):
-            if depth + 1 > MAX_DEPTH:
-                warn(f"{where}: {show(value)} left out: the SDK takes objects {MAX_DEPTH} levels deep")
-                continue
-            value = _limit_object(value, depth + 1, where, warn)
-        elif isinstance(value, list):
-            value = _limit_array(value, depth, where, warn)
-        if _empty(value):
-            warn(f"{where}: left out: empty once the SDK's limits are applied")
-            continue
-        if isinstance(value, (dict, list)):
-            if nested == MAX_NESTED_KEYS:
-                warn(f"{where}: {show(value)} left out: the SDK takes {MAX_NESTED_KEYS} object or array values on each level")
-                continue
-            nested += 1
-        out[key] = value
-    return out
-
-
-def _limit_array(items: list[Any], depth: int, path: str, warn: Warn) -> list[Any]:
-    # validateDepth/validateObjectArrayCount look at the objects directly in an array (one level
-    # deeper than the array's key) and at the array's length; arrays inside arrays go unchecked.
-    kept = []
-    for index, item in enumerate(items):
-        where = f"{path}[{index}]"
-        if isinstance(item, dict):
-            if depth + 1 > MAX_DEPTH:
-                warn(f"{where}: {show(item)} left out: the SDK takes objects {MAX_DEPTH} levels deep")
-                continue
-            item = _limit_object(item, depth + 1, where, warn)
-            if _empty(item):
-                warn(f"{where}: left out: empty once the SDK's limits are applied")
-                continue
-        kept.append(item)
-    if len(kept) > MAX_ARRAY_LENGTH:
-        warn(f"{path}: items after the first {MAX_ARRAY_LENGTH} left out ({len(kept)} given): the SDK takes arrays of {MAX_ARRAY_LENGTH}")
-        kept = kept[:MAX_ARRAY_LENGTH]
-    return kept
-
-
-def _cap_keys(obj: dict[str, Any], budget: list[int], path: str, warn: Warn) -> dict[str, Any]:
-    # countTotalKeys counts every key of an object, of its nested objects and of the objects
-    # directly in its arrays; the first keys in that order are kept.
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        where = join(path, key)
-        if budget[0] == 0:
-            warn(f"{where}: {show(value)} left out: the SDK takes {MAX_TOTAL_KEYS} keys in all")
-            continue
-        budget[0] -= 1
-        if isinstance(value, dict):
-            value = _cap_keys(value, budget, where, warn)
-        elif isinstance(value, list):
-            items = []
-            for index, item in enumerate(value):
-                if isinstance(item, dict):
-                    item = _cap_keys(item, budget, f"{where}[{index}]", warn)
-                    if not item:
-                        continue
-                items.append(item)
-            value = items
-        if _empty(value):
-            budget[0] += 1  # the key is not sent, so it does not count
-            warn(f"{where}: left out: empty once the SDK's limits are applied")
-            continue
-        out[key] = value
-    return out
-
-
-def _count_keys(obj: dict[str, Any]) -> int:
-    count = 0
-    for value in obj.values():
-        count += 1
-        if isinstance(value, dict):
-            count += _count_keys(value)
-        elif isinstance(value, list):
-            count += sum(_count_keys(item) for item in value if isinstance(item, dict))
-    return count
-
-
-def limit_nested(data: dict[str, Any], path: str, warn: Warn) -> dict[str, Any]:
-    """Event data the SDK's isObjStructureValid passes unchanged and without an error.
-
-    Nulls and empty objects and arrays are removed; objects deeper than 3 levels, a 6th object or
-    array value on one level, array items after the 100th and keys after the 100th in all are
-    left out, each with a warning.
-    """
-    cleaned = _clean(data, path, warn)
-    limited = _limit_object(cleaned, 0, path, warn)
-    if _count_keys(limited) > MAX_TOTAL_KEYS:
-        limited = _cap_keys(limited, [MAX_TOTAL_KEYS], path, warn)
-    return limited

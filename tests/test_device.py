@@ -219,10 +219,10 @@ def test_translation_is_frozen_and_plain_data() -> None:
 
 
 def test_public_names() -> None:
-    from bridge import webforms
+    from bridge import weblimits, webforms
 
     assert set(device.__all__) >= {"Translation", "translate", "map_event", "init_calls", "privacy_calls"}
-    for module in (device, webforms):
+    for module in (device, webforms, weblimits):
         for name in module.__all__:
             assert getattr(module, name) is not None
 
