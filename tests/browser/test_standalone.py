@@ -128,3 +128,80 @@ def test_queued_events_survive_a_navigation(env: Env, bundle: str) -> None:
     env.page.wait_for_timeout(1500)
     assert env.collector.records(include_optout=False) == expected
     assert env.page.evaluate("() => window.ClevertapBridge.pending()") == 0
+
+
+def _deep(levels: int) -> Any:
+    value: Any = "leaf"
+    for i in range(levels):
+        value = {f"level{i}": value, "n": i}
+    return value
+
+
+# Values the CleverTap Web SDK would drop or rewrite if the emitter passed them through (device-mode.md
+# §3.14): the wire must still equal CPython's calls, i.e. the SDK has nothing left to change.
+HARD_CALLS: list[list[Any]] = [
+    ["identify", "user-hard", {
+        "email": "hard@example.com", "firstName": "Zoë", "lastName": "O'Brien \"Q\" \\ 日本 😀",
+        "gender": "FEMALE", "birthday": "1990-05-17T10:00:00.000Z", "employed": True, "married": "no",
+        "education": "college", "phone": "5550001111", "age": "41", "avatar": "https://example.com/a.png",
+        "address": {"city": "London", "zip": "N1"}, "tags": ["a", "b"], "empty": "", "nothing": None,
+        "key.with:dots$": "v", "long": "x" * 1100, "MSG-email": True,
+    }],
+    ["track", "has.dots:and$ 'q' \"dq\"", {"k.e:y$": "v'a\"l\\ue", "  padded  ": "  spaced  ", "emoji": "😀"}],
+    ["track", "Nested Deep", {"deep": _deep(5), "objs": [{"a": 1}, {"b": [1, 2]}], "nulls": {"a": None, "b": ""}}],
+    ["track", "Wide", {f"key{i}": i for i in range(130)}],
+    ["track", "Wide Levels", {"wide": {f"k{i}": {"v": i} for i in range(8)}, "list": list(range(120))}],
+    ["track", "E" * 1100, {"a": 1}],
+    ["track", "Stayed", {"a": 1}],
+    ["track", "Order Completed", {"checkout_id": "chk-h1", "revenue": "12.50", "shipping": {"method": "post"}}],
+    ["track", "order completed", {"checkout_id": "chk-h2", "revenue": 3,
+                                  "products": [{"product_id": "p1", "variant": {"size": "M"}, "tags": ["x"]}]}],
+    ["track", "Order Completed", {"checkout_id": "chk-h3", "revenue": 60,
+                                  "products": [{"product_id": f"p{i}", "price": 1} for i in range(55)]}],
+    ["page", "Ca.r:t$ 'x'", {"title": "T"}],
+    ["screen", {"tab": 1}],
+    ["track", "Last", {"done": True}],
+]
+
+
+def test_hard_values_reach_the_wire_as_cpython_computes(env: Env, bundle: str) -> None:
+    """DESIGN.md: what the device emitter returns is what reaches CleverTap; the real SDK changes nothing
+    (apart from tz and a valid Phone string sent as a number)."""
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, HARD_CALLS)
+    check_against_cpython(env, len(HARD_CALLS))
+    arrived = env.collector.records(include_optout=False)
+    assert len(arrived) >= 10, arrived  # most of them are sendable once put in the SDK's forms
+    errors = [r.payload.get("wzrk_error") for r in env.collector.requests if isinstance(r.payload, dict) and r.payload.get("wzrk_error")]
+    # The one SDK complaint the emitter cannot avoid (more than 50 Items are sent, error 522 reported)
+    # must come with the emitter's own warning; any other complaint is a rule the emitter missed.
+    assert [e["c"] for e in errors] == [522], f"the SDK reported errors about what it was given: {errors}"
+    assert any("522" in r["text"] for r in bridge_log(env, "warning"))
+    sdk_errors = [t for t in env.warnings() if "CleverTap error" in t]
+    assert len(sdk_errors) == 1 and "522" in sdk_errors[0], sdk_errors
+
+
+def test_standalone_privacy_load_options_and_set_privacy(env: Env, bundle: str) -> None:
+    from bridge.device import privacy_calls
+
+    from .collector import expected_records
+
+    integrations = {"All": True, "CleverTap": {"optOut": True, "useIP": True}}
+    open_harness(env, "standalone.html", bundle=bundle, integrations=integrations)
+    wait_harness_ready(env)
+    run_calls(env, CALLS[:2])
+    check_against_cpython(env, 2, integrations)
+    records = env.collector.records()
+    assert records[0] == {"type": "profile", "profile": {"ct_optout": True}, "useIP": "true", "optOut": "true"}
+
+    before = len(env.collector.pushes())
+    run_calls(env, [["setPrivacy", {"useIP": False}], ["track", "After Consent", {"k": 1}], ["setPrivacy", {"optOut": False}]])
+    received = env.wait_for_received(3)
+    wait_bridge_idle(env)
+    later = privacy_calls({"useIP": False}) + cpython_calls([received[2]["message"]], effective_settings(None)) + privacy_calls({"optOut": False})
+    want = expected_records(later, use_ip=True)
+    env.collector.wait_for_pushes(env.page, before + len(want))
+    env.page.wait_for_timeout(1000)
+    assert env.collector.records()[before:] == want
+    assert want[0]["useIP"] == "false" and want[-1]["profile"] == {"ct_optout": False}
