@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from bridge.device import Translation, init_calls, map_event, privacy_calls, tra
 from bridge.errors import EventError
 from bridge.settings import Settings
 from device_sdk_model import fixed_point_problems, sdk_process
+from device_sdk_node import node_available, real_sdk_outcomes
 
 CASES_PATH = Path(__file__).parent / "cases" / "device_cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_PATH.read_text(encoding="utf-8"))["cases"]
@@ -341,3 +343,108 @@ def test_every_restricted_system_event_is_refused() -> None:
     for name in SYSTEM_EVENTS:
         with pytest.raises(EventError, match="system event"):
             translate({**USER, "event": name}, {})
+
+
+# ------------------------------------------------------------------------------------------
+# Against the SDK's own code: its validators cut out of clevertap.js and run under Node.
+
+needs_node = pytest.mark.skipif(not node_available(), reason="needs node and node_modules/clevertap-web-sdk")
+
+RAW_CALLS: list[list[Any]] = [
+    ["onUserLogin", {"Site": {"Identity": "u", "Employed": True}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "DOB": "1990-01-01"}}],
+    ["onUserLogin", {"Site": {"DOB": "1990-01-01", "Identity": "u"}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "Gender": "FEMALE"}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "Gender": "I am male"}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "Phone": "+1 415 555 1234"}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "Phone": 12345, "Age": " 0x1A "}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "Age": "30abc", "k": None}}],
+    ["onUserLogin", {"Site": {"Identity": " u ", "a.b": "x\"y", "nested": {"k'": [1, None]}}}],
+    ["onUserLogin", {"Site": {}}],
+    ["profile", {"Site": {"Phone": "4155551234"}}],
+    ["profile", {"Site": {"Name": {"first": "A"}, "plan": "p"}}],
+    ["profile", {"Site": {"x": None, "y": {}}}],
+    ["profile", {"Site": {f"k{i}": i for i in range(120)}}],
+    ["event", "Charged", {"Items": None}],
+    ["event", "Charged", {"Items": [{"a": {"b": 1}}]}],
+    ["event", "Charged", {"x": [1], "Items": []}],
+    ["event", "Charged", {"Items": [{"a": 1}] * 51, "n": None}],
+    ["event", "E", {"a": {"b": {"c": {"d": {"e": 1}}}}}],
+    ["event", "E", {f"o{i}": {"k": 1} for i in range(6)}],
+    ["event", "E", {"l": list(range(101)), "m": [[None, []], [{"x": None}]]}],
+    ["event", "E", {f"k{i}": i for i in range(101)}],
+    ["event", "E", {"a": None, "b": [None], "c": {}}],
+    ["event", "E", {}],
+    ["event", " has.dots:and$ ", {"k.e:y": " v'al ", "ab": 1, "a.b": 2, ". x": "y"}],
+    ["event", "E", {"k": "x" * 1030, "😀" * 600: "😀" * 600}],
+    ["event", "E", {"k": "back\\slash \\", "n": ["\\'q'\\"]}],
+    ["event", "E", {"hasOwnProperty": 1}],
+    ["event", "E", {"__proto__": {"a": 1}, "b": 2}],
+    ["event", "Stayed"],
+    ["event", "Stayed."],
+    ["event", "N" * 1030],
+    ["event", 5],
+]
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> Any:
+    roll = rng.random()
+    if depth < 4 and roll < 0.25:
+        return {rng.choice(RANDOM_KEYS): _random_value(rng, depth + 1) for _ in range(rng.randint(0, 7))}
+    if depth < 4 and roll < 0.4:
+        return [_random_value(rng, depth + 1) for _ in range(rng.choice([0, 1, 3, 8, 120]))]
+    return rng.choice(RANDOM_SCALARS)
+
+
+RANDOM_KEYS = ["a", "b.c", " d ", "e:f", "$g", "h'i", "", "__proto__", "Items", "Gender", "DOB", "Phone", "Age",
+               "email", "gender", "birthday", "phone", "employed", "education", "category-unsubscribe", "x" * 1030]
+RANDOM_SCALARS = [None, True, False, 0, 1, -7, 2.5, 1e21, "", " ", "female", "FEMALE", "yes", "college", "1990-05-17",
+                  "642902400", "+1 (415) 555-1234", "4155551234", "30", "it's \"q\" \\", "é漢😀", "x" * 1030]
+
+
+def _random_messages(count: int) -> list[dict[str, Any]]:
+    rng = random.Random(20261129)
+    out = []
+    for _ in range(count):
+        kind = rng.choice(["identify", "track", "page", "screen", "alias"])
+        message: dict[str, Any] = {"type": kind, "userId": rng.choice(["u1", None, 7, " u'2 "])}
+        message["event"] = rng.choice(["Order Completed", "Product Viewed", "Charged", "a.b", "Stayed", None])
+        message["name"] = rng.choice([None, "Home", "A: B"])
+        message["traits"] = _random_value(rng, 3) if rng.random() < 0.2 else {rng.choice(RANDOM_KEYS): _random_value(rng, 1) for _ in range(6)}
+        props = {rng.choice(RANDOM_KEYS): _random_value(rng, 1) for _ in range(8)}
+        if rng.random() < 0.5:
+            props["products"] = [_random_value(rng, 2) for _ in range(rng.choice([1, 3, 55]))]
+        message["properties"] = props
+        out.append(message)
+    return out
+
+
+@needs_node
+def test_python_model_of_the_sdk_agrees_with_the_sdk_code() -> None:
+    calls = RAW_CALLS + [call for case in CASES if "calls" in case for call in case["calls"] if call[0] != "privacy"]
+    real = real_sdk_outcomes(calls)
+    for call, outcome in zip(calls, real):
+        model = sdk_process(call)
+        assert (model.sent is None) == (outcome["sent"] is None), (call, model, outcome)
+        assert json.loads(json.dumps(model.sent)) == outcome["sent"], call
+        assert bool(model.errors) == bool(outcome["errors"]), (call, model.errors, outcome["errors"])
+
+
+@needs_node
+def test_emitted_calls_pass_the_sdk_code_unchanged() -> None:
+    calls: list[list[Any]] = [call for case in CASES if "calls" in case for call in case["calls"]]
+    for message in _random_messages(400):
+        for anonymous in (False, True):
+            try:
+                calls += translate(message, {"track_anonymous": anonymous}).calls
+            except EventError:
+                pass
+    calls = [call for call in calls if call[0] != "privacy"]
+    assert len(calls) > 400
+    real = real_sdk_outcomes(calls)
+    tolerated = {"event": {"522"}, "profile": {"544"}, "onUserLogin": set()}
+    for call, outcome in zip(calls, real):
+        assert outcome["sent"] is not None, (call, outcome)
+        assert set(outcome["errors"]) <= tolerated[call[0]], (call, outcome["errors"])
+        assert outcome["sent"] == json.loads(json.dumps(sdk_process(call).sent)), call
+        assert fixed_point_problems(call) == []
