@@ -102,7 +102,19 @@ def assert_wire(env: Env, expected: list[dict[str, Any]], settle: float = 1.5, t
         )
 
 
+def _short(value: Any, limit: int = 160) -> Any:
+    # Long strings (page URLs carry the harness options) would bury the difference.
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"...(+{len(value) - limit})"
+    if isinstance(value, dict):
+        return {k: _short(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short(v, limit) for v in value]
+    return value
+
+
 def _diff(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> str:
+    expected, got = _short(expected), _short(got)
     lines = []
     for i in range(max(len(expected), len(got))):
         want = expected[i] if i < len(expected) else None
