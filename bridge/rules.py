@@ -8,12 +8,12 @@ call these functions; neither keeps a copy. Section numbers refer to reference/c
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .jsvalue import MISSING, js_string, js_truthy
+from .jsvalue import JS_WHITESPACE, MISSING, js_number, js_number_text, js_string, js_truthy
 
 __all__ = [
     "get_path",
@@ -170,7 +170,7 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
     """Copy every trait that is not mapped onto ``into`` (a new dict by default) and return it (§7.5).
 
     ``traits`` first, then ``context.traits``, so the latter wins a key both carry. A key with dots
-    is a path that creates nested objects, as lodash's ``set`` does in the reference.
+    is a path that creates nested objects, as the set-value package does in the reference.
     """
     target: dict[str, Any] = {} if into is None else into
     for root in ("traits", "context.traits"):
@@ -180,52 +180,99 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
         for key, value in traits.items():
             if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or value is MISSING:
                 continue
-            if "." in key:
-                _set_path(target, key.split("."), value)
-            else:
-                target[key] = value
+            _set_path(target, key, value)
     return target
 
 
-# lodash's isIndex: ASCII digits without a leading zero, below 2**53. From 2**32 - 1 on JavaScript
-# stores a named property, which JSON drops; past _MAX_INDEX the padding nulls are not built either
-# (the reference would build an array of millions of nulls).
-_INDEX = re.compile(r"0|[1-9][0-9]*")
-_MAX_INDEX = 1_000_000
+# The reference copies custom fields with the npm package set-value (4.x), whose path rules these
+# follow: "." separates parts, a backslash escapes the next character, a key containing "/" is
+# never split, a part that Number() reads as an integer is an array index, and "" sets nothing.
+_ARRAY_LIMIT = 2**32 - 1  # JavaScript array indices are below this; larger ones are named properties
+_MAX_INDEX = 1_000_000  # past this the padding nulls are not built (the reference builds them)
 
 
-def _is_index(key: str) -> bool:
-    return _INDEX.fullmatch(key) is not None and int(key) < 2**53
+def _path_parts(key: str) -> list[str | float]:
+    """set-value's splitString: the parts of ``key``, integer-like ones as numbers."""
+    if "/" in key:
+        return [key]
+    parts: list[str | float] = []
+    part = ""
+
+    def push(text: str) -> None:
+        number = js_number(text)
+        if text.strip(JS_WHITESPACE) != "" and math.isfinite(number) and number == int(number):
+            parts.append(number)
+        else:
+            parts.append(text)
+
+    index = 0
+    while index < len(key):
+        char = key[index]
+        if char == "\\":
+            index += 1
+            part += key[index] if index < len(key) else "undefined"  # input[++i] past the end
+        elif char == ".":
+            push(part)
+            part = ""
+        else:
+            part += char
+        index += 1
+    if part:
+        push(part)
+    return parts
 
 
-def _set_path(target: Any, keys: list[str], value: Any) -> None:
-    """lodash ``set``: walk ``keys``, replacing non-objects with ``{}`` (or ``[]`` before an index)."""
-    current = target
-    for index, key in enumerate(keys):
-        last = index == len(keys) - 1
-        if key in _PROTO_KEYS:
-            return
+def _property(part: str | float) -> str:
+    return part if isinstance(part, str) else js_number_text(part)
+
+
+def _slot(part: str | float) -> int | None:
+    """The array index ``part`` names, or None for a named property (which JSON drops)."""
+    if isinstance(part, str) or not 0 <= part < _ARRAY_LIMIT:
+        return None
+    return int(part)
+
+
+def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
+    """set-value's ``set(target, key, value)`` on JSON-like data."""
+    if key == "":
+        return
+    parts = _path_parts(key)
+    current: Any = target
+    for index, part in enumerate(parts):
+        if isinstance(part, str) and part in _PROTO_KEYS:
+            return  # set-value throws here; the reference's event then fails
+        last = index == len(parts) - 1
+        wants_array = not last and not isinstance(parts[index + 1], str)
         if isinstance(current, list):
-            if not _is_index(key):
-                return  # a named property of an array does not survive JSON
-            slot = int(key)
-            if slot > _MAX_INDEX:
-                return
+            slot = _slot(part)
+            if slot is None or slot > _MAX_INDEX:
+                current = {}  # a named property of an array: written, but never serialised
+                if last:
+                    return
+                continue
             while len(current) <= slot:
                 current.append(None)
             if last:
                 current[slot] = value
                 return
-            if not isinstance(current[slot], (dict, list)):
-                current[slot] = [] if _is_index(keys[index + 1]) else {}
-            current = current[slot]
+            child = current[slot]
+            if wants_array and not isinstance(child, list):
+                child = current[slot] = []
+            elif not isinstance(child, (dict, list)):
+                child = current[slot] = {}
+            current = child
         else:
+            name = _property(part)
             if last:
-                current[key] = value
+                current[name] = value
                 return
-            if not isinstance(current.get(key), (dict, list)):
-                current[key] = [] if _is_index(keys[index + 1]) else {}
-            current = current[key]
+            child = current.get(name)
+            if wants_array and not isinstance(child, list):
+                child = current[name] = []
+            elif not isinstance(child, (dict, list)):
+                child = current[name] = {}
+            current = child
 
 
 def overrides(message: Any) -> Any:
@@ -266,10 +313,7 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
         if key not in _CHARGED_CONSUMED and key not in _PROTO_KEYS and value is not MISSING:
             # The reference copies them with the same extractCustomFields as traits: a dotted key
             # is a path there too ({"a.b": 1} gives {"a": {"b": 1}}).
-            if "." in key:
-                _set_path(data, key.split("."), value)
-            else:
-                data[key] = value
+            _set_path(data, key, value)
     return data
 
 
