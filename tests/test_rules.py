@@ -118,10 +118,14 @@ def test_custom_attributes_copy_order_and_precedence() -> None:
 @pytest.mark.parametrize(
     ("key", "expected"),
     [("a.b", {"a": {"b": 1}}), ("x.y.z", {"x": {"y": {"z": 1}}}), ("l.0", {"l": [1]}), ("l.2", {"l": [None, None, 1]}),
-     ("l.0.k", {"l": [{"k": 1}]}), ("a.01", {"a": {"01": 1}}), ("a.²", {"a": {"²": 1}}), ("a.__proto__.x", {"a": {}}),
-     ("big.99999999999", {"big": []})],
+     ("l.0.k", {"l": [{"k": 1}]}), ("a.²", {"a": {"²": 1}}), ("a.__proto__.x", {"a": {}}),
+     # set-value's own rules: integer-like parts (as Number() reads them) index arrays, a "/" keeps the
+     # key whole, a backslash escapes, an empty key sets nothing, a trailing dot is dropped.
+     ("a.01", {"a": [None, 1]}), ("1e3", {"1000": 1}), (" 5", {"5": 1}), ("-0", {"0": 1}), ("a.-1", {"a": []}),
+     ("big.99999999999", {"big": []}), ("a/b.c", {"a/b.c": 1}), ("a\\.b", {"a.b": 1}), ("", {}), ("a.", {"a": 1}),
+     (".a", {"": {"a": 1}}), ("tail\\", {"tailundefined": 1})],
 )
-def test_dotted_trait_keys_are_lodash_paths(key: str, expected: dict[str, Any]) -> None:
+def test_dotted_trait_keys_are_set_value_paths(key: str, expected: dict[str, Any]) -> None:
     assert custom_attributes({"traits": {key: 1}}) == expected
 
 
