@@ -99,7 +99,8 @@ def test_type_is_case_insensitive() -> None:
     ("ts", "expected"),
     [(1615377562, 1615377562), (1615377562080, 1615377562080), ("1615377562", "1615377562"),
      ("1615377562.5", "1615377562.5"), ("2021-03-10T11:59:22.080Z", 1615377562), ("2021-03-10 11:59:22", 1615377562),
-     ("March 10, 2021", 1615334400), ("0", 946684800), (0, 0), (False, False), (True, True), ("", "")],
+     ("March 10, 2021", 1615334400), ("0", 946684800), (0, 0), (False, False), (True, True), ("", ""),
+     ("Wed, 10 Mar 2021 11:59:22 GMT", 1615377562), (["2021-03-10"], 1615334400), ("1969-12-31T23:59:59.500Z", -1)],
 )
 def test_ts_conversion_table(ts: Any, expected: Any) -> None:
     assert convert_ts(ts) == expected and type(convert_ts(ts)) is type(expected)
