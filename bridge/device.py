@@ -148,11 +148,14 @@ def _identify(message: Mapping[str, Any], settings: Settings, warn: Warn) -> lis
     profile.update(extra)
     site: dict[str, Any] = {}
     identity = rules.user_id_only(message)
+    id_label = {"Identity": _source_label(message, rules.USER_ID_ONLY)}
     if identity is not MISSING:
         site["Identity"] = identity
-        labels["Identity"] = _source_label(message, rules.USER_ID_ONLY)
     site.update(profile)  # a trait named Identity wins, as in {Identity, ...profile}
-    site = _profile_site(site, labels, warn)
+    site = _profile_site(site, labels if "Identity" in profile else {**labels, **id_label}, warn)
+    if identity is not MISSING and "Identity" in profile and "Identity" not in site:
+        # A trait named Identity that could not be sent does not erase the user id.
+        site = {**_profile_site({"Identity": identity}, id_label, warn), **site}
     if "Identity" in site or js_truthy(site.get("Email")):
         queue = "onUserLogin"
     elif settings.track_anonymous:
