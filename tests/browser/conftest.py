@@ -164,14 +164,13 @@ def _toml(settings: dict[str, Any]) -> str:
     return "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
 
 
-@pytest.fixture(scope="session")
-def bundle(server: StaticServer, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Build the bundle with TEST_SETTINGS by running build.py; returns its URL (``.../bundle``, no slash)."""
+def build_bundle(server: StaticServer, work: Path, settings: dict[str, Any], prefix: str = "bundle") -> str:
+    """Run build.py for ``settings`` into ``work`` and serve the result under ``/<prefix>/``;
+    returns its URL without the trailing slash (what a site passes as destSDKBaseURL)."""
     if not (ROOT / "build.py").is_file():
         pytest.skip("build.py is not there yet: no bundle to test")
-    work = tmp_path_factory.mktemp("bundle")
     settings_file = work / "settings.toml"
-    settings_file.write_text(_toml(TEST_SETTINGS), encoding="utf-8")
+    settings_file.write_text(_toml(settings), encoding="utf-8")
     out = work / "out"
     done = subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "--settings", str(settings_file), "--out", str(out)],
@@ -182,7 +181,13 @@ def bundle(server: StaticServer, tmp_path_factory: pytest.TempPathFactory) -> st
     )
     assert done.returncode == 0, f"build.py failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     assert (out / "Clevertap.min.js").is_file(), f"build.py wrote no Clevertap.min.js: {sorted(p.name for p in out.iterdir())}"
-    return server.mount("bundle", out).rstrip("/")
+    return server.mount(prefix, out).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def bundle(server: StaticServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The bundle built with TEST_SETTINGS by build.py, served at ``/bundle/``; returns its URL (no slash)."""
+    return build_bundle(server, tmp_path_factory.mktemp("bundle"), TEST_SETTINGS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -297,7 +302,12 @@ def _install_received_hook(context: Any, server: StaticServer) -> list[tuple[str
         body = text[:at] + RECEIVED_HOOK + text[at:] if at >= 0 else text + RECEIVED_HOOK
         route.fulfill(status=200, content_type="text/javascript; charset=utf-8", body=body, headers={"Access-Control-Allow-Origin": "*"})
 
-    routes = [(f"{server.origin}/bundle/{name}*", serve_with_hook) for name in ("Clevertap.min.js", "rudderanalytics.js")]
+    routes = [
+        (f"{server.origin}/{prefix}/{name}*", serve_with_hook)
+        for prefix in server.mounts
+        if prefix.startswith("bundle")
+        for name in ("Clevertap.min.js", "rudderanalytics.js")
+    ]
     for pattern, handler in routes:
         context.route(pattern, handler)
     return routes
@@ -309,7 +319,7 @@ def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -
     _install_guard(context, server, env.blocked)
     _install_sdk(context, env.sdk_requests)
     env.collector.install(context)
-    if hook and "bundle" in server.mounts:
+    if hook:
         env.hook_routes = _install_received_hook(context, server)
     page.on("console", lambda msg: env.console.append((msg.type, msg.text)))
     page.on("pageerror", lambda exc: env.page_errors.append(f"{exc.name}: {exc.message}"))
