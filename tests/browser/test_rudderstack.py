@@ -64,12 +64,13 @@ def deliver_and_compare(
     destination_config: dict[str, Any],
     write_key: str = "TEST_WRITE_KEY",
     early_calls: list[list[Any]] | None = None,
+    **page_options: Any,
 ) -> list[dict[str, Any]]:
     """Load ``sdk`` with the bundle, make ``early_calls`` right after load() and ``calls`` once it is ready,
     and check the wire against CPython. Returns the messages the integration received."""
     page, options = SDKS[sdk]
     open_harness(env, page, destSDKBaseURL=bundle, integrations=integrations, writeKey=write_key,
-                 calls=early_calls or [], **options)
+                 calls=early_calls or [], **options, **page_options)
     wait_harness_ready(env)
     run_calls(env, calls)
     count = len(calls) + len(early_calls or [])
@@ -148,3 +149,13 @@ def test_privacy_load_options_and_runtime_change(env: Env, bundle: str, sdk: str
     env.page.wait_for_timeout(1000)
     assert env.collector.records()[before:] == want
     assert want[0]["profile"] == {"ct_optout": False} and want[-1]["useIP"] == "false"
+
+
+def test_premounted_integration_is_used_without_a_second_fetch(env: Env, bundle: str) -> None:
+    """A page that includes Clevertap.min.js itself: v3 instantiates the existing class and fetches nothing."""
+    fetched: list[str] = []
+    env.page.on("request", lambda request: fetched.append(request.url) if request.url.endswith("/Clevertap.min.js") else None)
+    deliver_and_compare(env, bundle, "v3-modern", CALLS[:3], {"All": True},
+                        source_config()["source"]["destinations"][0]["config"], premount=True)
+    assert fetched == [f"{bundle}/Clevertap.min.js"]
+    assert env.page.evaluate("() => document.querySelectorAll('script[data-loader=RS_JS_SDK]').length") == 0

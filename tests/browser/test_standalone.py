@@ -205,3 +205,24 @@ def test_standalone_privacy_load_options_and_set_privacy(env: Env, bundle: str) 
     env.page.wait_for_timeout(1000)
     assert env.collector.records()[before:] == want
     assert want[0]["useIP"] == "false" and want[-1]["profile"] == {"ct_optout": False}
+
+
+def test_standalone_per_event_integrations_and_reset(env: Env, bundle: str) -> None:
+    """The facade filters per event as RudderStack v3 does (by display name, then All), and reset() forgets the user."""
+    calls: list[list[Any]] = [
+        ["identify", "user-f", {"email": "f@example.com"}],
+        ["track", "Filtered Out", {}, {"integrations": {"CleverTap": False}}],
+        ["track", "All Off", {}, {"integrations": {"All": False}}],
+        ["track", "Only CleverTap", {"k": 1}, {"integrations": {"All": False, "CleverTap": True}}],
+        ["track", "Default", {"k": 2}],
+        ["reset"],
+        ["track", "After Reset", {"k": 3}],
+    ]
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, calls)
+    messages = check_against_cpython(env, 4)
+    assert [m.get("event") for m in messages] == [None, "Only CleverTap", "Default", "After Reset"]
+    assert messages[3]["userId"] == "" and messages[3]["context"]["traits"] == {}
+    events = [r["evtName"] for r in env.collector.records() if r["type"] == "event"]
+    assert events == ["Only CleverTap", "Default"]  # After Reset is anonymous: CPython does not send it
