@@ -5,7 +5,7 @@ equal what CPython's bridge.device computes for the messages the integration rec
 from __future__ import annotations
 
 import json
-
+import time
 from typing import Any
 
 import pytest
@@ -55,6 +55,24 @@ SDKS = {
 }
 
 
+def _without_nulls(value: Any) -> Any:
+    # The SDKs leave null-valued keys out of what they send to the data plane.
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _dataplane_messages(env: Env, ids: list[str], timeout: float = 15.0) -> dict[str, Any]:
+    """The messages the data-plane stub received (without ``sentAt``), once all of ``ids`` are there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sent = {body["messageId"]: {k: v for k, v in body.items() if k != "sentAt"}
+                for body in (d["body"] for d in list(env.server.dataplane)) if isinstance(body, dict) and "messageId" in body}
+        if all(i in sent for i in ids) or time.monotonic() > deadline:
+            return sent
+        env.page.wait_for_timeout(100)
+
+
 def deliver_and_compare(
     env: Env,
     bundle: str,
@@ -79,9 +97,11 @@ def deliver_and_compare(
     messages = [r["message"] for r in received]
     wait_bridge_idle(env)
 
-    # The bundle queued exactly what RudderStack handed it.
+    # The bundle queued exactly what RudderStack handed it, which is what RudderStack sent its data plane.
     queued = [r["entry"]["message"] for r in bridge_log(env, "received") if r["entry"]["kind"] == "event"]
     assert queued == messages
+    sent = _dataplane_messages(env, [m["messageId"] for m in messages])
+    assert {m["messageId"]: _without_nulls(m) for m in messages} == {m["messageId"]: sent.get(m["messageId"]) for m in messages}
 
     settings = effective_settings(destination_config)
     init = cpython_init_calls(settings, integrations)
