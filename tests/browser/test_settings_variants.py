@@ -55,8 +55,12 @@ def test_regenerated_bundle_follows_its_settings(alt_bundle: str, env: Env) -> N
 
     sdk_file = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
     env.context.route(f"{PYODIDE_CDN}**", pyodide_from_cdn)
-    env.context.route(ALT_SETTINGS["sdk_url"], lambda route: (env.sdk_requests.append(route.request.url), route.fulfill(
-        status=200, body=sdk_file.read_bytes(), content_type="application/javascript"))[-1])
+
+    def sdk_from_custom_url(route: Any) -> None:
+        env.sdk_requests.append(route.request.url)
+        route.fulfill(status=200, body=sdk_file.read_bytes(), content_type="application/javascript")
+
+    env.context.route(ALT_SETTINGS["sdk_url"], sdk_from_custom_url)
     env.collector.install(env.context, extra_hosts=["sg1.analytics.shop.test", "analytics.shop.test"])
 
     calls = [["track", "Anonymous Visit", {"n": 1}], ["identify", "alt-user", {"email": "alt@example.com"}],
