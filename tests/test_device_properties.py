@@ -199,3 +199,32 @@ def test_privacy_calls_are_booleans_the_sdk_takes(options: Any, opt_out: bool, u
     assert [list(call[1]) for call in calls] == [["optOut"], ["useIP"]]
     for call in calls + privacy_calls(options):
         assert fixed_point_problems(call) == []
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.one_of(text, st.sampled_from(["Product Viewed", "a.b", " x "])), objects)
+def test_a_track_event_is_changed_only_with_a_warning(name: str, props: dict[str, Any]) -> None:
+    try:
+        result = translate({"type": "track", "userId": "u1", "event": name, "properties": props}, {})
+    except EventError:
+        return
+    (call,) = result.calls
+    if call[1] in ("Charged",) or rules.is_order_completed(name):
+        return
+    if not result.warnings:
+        assert call == ["event", name, props]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(objects)
+def test_custom_traits_are_changed_only_with_a_warning(traits: dict[str, Any]) -> None:
+    plain = {
+        k: v for k, v in traits.items()
+        if k not in rules.CUSTOM_ATTRIBUTE_EXCLUSIONS and rules.custom_attributes({"traits": {k: v}}) == {k: v}
+    }
+    try:
+        result = translate({"type": "identify", "userId": "u1", "traits": plain}, {})
+    except EventError:
+        return
+    if not result.warnings:
+        assert result.calls == [["onUserLogin", {"Site": {"Identity": "u1", **plain}}]]
