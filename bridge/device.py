@@ -28,6 +28,7 @@ from .weblimits import limit_nested
 from .webforms import (
     MAX_CHARGED_ITEMS,
     PROFILE_FORMS,
+    PROFILE_UNSENDABLE_KEYS,
     SYSTEM_EVENTS,
     Warn,
     clean_key,
@@ -192,6 +193,9 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
         label = labels.get(raw_key) or str(raw_key)
         key = clean_key(raw_key, out, "", value, warn)
         if key is None:
+            continue
+        if key in PROFILE_UNSENDABLE_KEYS:
+            warn(f"{label}: {show(value)} left out: the SDK unpacks a profile key named {key} into other keys")
             continue
         if value is None or value is MISSING or (isinstance(value, float) and not math.isfinite(value)):
             warn(f"{label}: {show(value)} left out: the SDK removes null profile values")

@@ -35,6 +35,7 @@ __all__ = [
     "phone_form",
     "age_form",
     "UNSENDABLE_KEYS",
+    "PROFILE_UNSENDABLE_KEYS",
     "join",
     "clean_key",
     "sanitize_tree",
@@ -277,6 +278,8 @@ def _is_bad_number(value: Any) -> bool:
 # A JavaScript object cannot hold "__proto__" as data (assigning it sets the prototype), and an own
 # "hasOwnProperty" key makes the SDK's obj.hasOwnProperty(key) throw, losing the whole call.
 UNSENDABLE_KEYS: Final = frozenset({"__proto__", "hasOwnProperty"})
+# addToLocalProfileMap moves the members of a profile's "_custom" onto the profile and deletes it.
+PROFILE_UNSENDABLE_KEYS: Final = frozenset({"_custom"})
 
 
 def join(path: str, key: Any) -> str:

@@ -309,6 +309,18 @@ def _is_profile_valid(profile: dict[str, Any], errors: list[str]) -> bool:
     return valid
 
 
+def _add_to_local_profile_map(profile: dict[str, Any]) -> None:
+    """addToLocalProfileMap: the members of ``_custom`` move onto the profile (a string's
+    characters, by index), and ``_custom`` goes."""
+    if profile.get("_custom") is not None:
+        custom = profile["_custom"]
+        if isinstance(custom, dict):
+            profile.update(custom)
+        elif isinstance(custom, (str, list)):
+            profile.update({str(index): item for index, item in enumerate(custom)})
+        del profile["_custom"]
+
+
 def _event(args: list[Any]) -> Outcome:
     # _processEventArray2, for one event and its data.
     errors: list[str] = []
@@ -360,6 +372,7 @@ def _profile(args: list[Any]) -> Outcome:
         return Outcome(None, errors + ["profile invalid: not sent"])
     if not final:
         return Outcome(None, errors)
+    _add_to_local_profile_map(final)
     data = _remove_unsupported_chars({"type": "profile", "profile": final}, errors)
     return Outcome(data, errors)
 
@@ -376,6 +389,7 @@ def _on_user_login(args: list[Any]) -> Outcome:
             return Outcome(None, errors + ["profile invalid: not sent"])
         if not site:
             return Outcome(None, errors)
+        _add_to_local_profile_map(site)
         data = _remove_unsupported_chars({"type": "profile", "profile": site}, errors)
     except _ThrowsTypeError as exc:
         return Outcome(None, errors + [f"swallowed: {exc}"])

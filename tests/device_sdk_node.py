@@ -3,7 +3,7 @@
 The SDK's validators (removeUnsupportedChars, isObjStructureValid, isChargedEventStructureValid,
 isProfileValid and what they use) are module-private in clevertap.js, so their source is cut out of
 the npm bundle by name and evaluated with a small driver that follows the SDK's push handlers
-(_processEventArray2, _processProfileArray2, _processOUL). The driver's control flow is a copy; every
+(_processEventArray2, _processProfileArray2, _processOUL, with addToLocalProfileMap). The driver's control flow is a copy; every
 check and every change to the data is the SDK's own code.
 """
 
@@ -30,12 +30,14 @@ _NAMES = [
     "DATA_NOT_SENT_TEXT", "CLEVERTAP_ERROR_PREFIX", "EVENT_ERROR", "GENDER_ERROR", "EMPLOYED_ERROR",
     "MARRIED_ERROR", "EDUCATION_ERROR", "AGE_ERROR", "DOB_ERROR", "PHONE_FORMAT_ERROR",
     "isEventStructureFlat", "isChargedEventStructureValid", "createValidationResult", "isNullOrEmpty",
-    "cleanNullEmptyValues", "isObjStructureValid", "isProfileValid",
+    "cleanNullEmptyValues", "isObjStructureValid", "isProfileValid", "addToLocalProfileMap",
 ]
 
 _DRIVER = r"""
 let _globalChargedId;
-const StorageManager = { readFromLSorCookie() { return undefined; }, saveToLSorCookie() {} };
+const StorageManager = { readFromLSorCookie() { return undefined; }, saveToLSorCookie() {}, _isLocalStorageSupported() { return true; } };
+const $ct = { globalProfileMap: null };
+const PR_COOKIE = 'WZRK_PR';
 const {
   DEPTH_LIMIT_EXCEEDED, ARRAY_KEY_COUNT_LIMIT_EXCEEDED, OBJECT_KEY_COUNT_LIMIT_EXCEEDED,
   ARRAY_LENGTH_LIMIT_EXCEEDED, KV_PAIR_COUNT_LIMIT_EXCEEDED, NULL_VALUE_REMOVED, EMPTY_VALUE_REMOVED
@@ -90,6 +92,7 @@ function profilePush(args) {  // _processProfileArray2 with a Site
   profileObj = filterRestrictedKeys(profileObj);
   if (!isProfileValid(profileObj, { logger })) { errors.push('profile invalid: not sent'); return null; }
   if (profileObj == null || isObjectEmpty(profileObj)) return null;
+  addToLocalProfileMap(profileObj, true);
   return removeUnsupportedChars({ type: 'profile', profile: profileObj }, logger);
 }
 function onUserLoginPush(args) {  // _processLoginArray2 and _processOUL
@@ -99,6 +102,7 @@ function onUserLoginPush(args) {  // _processLoginArray2 and _processOUL
   try {
     const site = profileObj.Site;
     if (isObjectEmpty(site) || !isProfileValid(site, { logger })) { errors.push('profile invalid: not sent'); return null; }
+    addToLocalProfileMap(site, true);
     return removeUnsupportedChars({ type: 'profile', profile: site }, logger);
   } catch (e) {
     errors.push('swallowed: ' + e.message);
@@ -109,6 +113,7 @@ const input = JSON.parse(require('fs').readFileSync(0, 'utf8'));
 const out = input.map((call) => {
   errors = [];
   _globalChargedId = undefined;  // no Charged ID de-duplication across calls
+  $ct.globalProfileMap = null;
   let sent = null;
   try {
     const [queue, ...args] = call;

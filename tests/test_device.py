@@ -361,6 +361,8 @@ RAW_CALLS: list[list[Any]] = [
     ["onUserLogin", {"Site": {"Identity": "u", "Age": "30abc", "k": None}}],
     ["onUserLogin", {"Site": {"Identity": " u ", "a.b": "x\"y", "nested": {"k'": [1, None]}}}],
     ["onUserLogin", {"Site": {}}],
+    ["onUserLogin", {"Site": {"Identity": "u", "_custom": {"a": 1}}}],
+    ["profile", {"Site": {"plan": "p", "_custom": "ab"}}],
     ["profile", {"Site": {"Phone": "4155551234"}}],
     ["profile", {"Site": {"Name": {"first": "A"}, "plan": "p"}}],
     ["profile", {"Site": {"x": None, "y": {}}}],
