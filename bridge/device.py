@@ -30,6 +30,7 @@ from .webforms import (
     PROFILE_FORMS,
     PROFILE_UNSENDABLE_KEYS,
     SYSTEM_EVENTS,
+    UNSENDABLE_KEYS,
     Warn,
     clean_key,
     flatten_value,
@@ -267,6 +268,9 @@ def _event_name(raw: Any, warn: Warn) -> str:
         warn(f"event: {show(text)} sent as {show(name)}")
     if not name:
         raise EventError(f"event: {show(raw)} is empty once the characters the SDK removes (. : $ ' \" \\ and white space at the ends) are gone")
+    if name in UNSENDABLE_KEYS:
+        # The SDK counts events in an object keyed by name: "__proto__" would write into Object.prototype.
+        raise EventError(f"event: {show(name)} is not a name the SDK can count events under")
     if name in SYSTEM_EVENTS:
         raise EventError(f"event: {show(name)} is a CleverTap system event, which the SDK does not send")
     return name
