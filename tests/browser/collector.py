@@ -87,6 +87,7 @@ class Collector:
     guid: str = GUID
     session_id: int = SESSION_ID
     answer: bool = True
+    answer_delay_ms: int = 0  # run the callback this much later: a slow network, as the SDK sees it
     requests: list[WireRequest] = field(default_factory=list)
     decode_errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -122,12 +123,32 @@ class Collector:
                 "(window.$WZRK_WR || window.$CLTP_WR).s("
                 f"{json.dumps(self.guid)}, {self.session_id}, {resume}, {rn});"
             )
+            if self.answer_delay_ms:
+                body = f"setTimeout(function () {{ {body} }}, {int(self.answer_delay_ms)});"
         route.fulfill(status=200, content_type="application/javascript", body=body)
 
-    def pushes(self, include_optout: bool = True) -> list[WireRequest]:
-        """The integration's requests in arrival order: ``type=push``, without the SDK's own events."""
+    def replays(self) -> list[WireRequest]:
+        """Requests the SDK sent again from its localStorage backup (``WZRK_L``): the same ``rn`` and ``d`` as
+        an earlier request. Its 3-second backup timer (and an onUserLogin answer) re-fires every request
+        whose answer has not arrived yet, so a slow answer means a second copy of the same request."""
+        seen: set[tuple[str, str]] = set()
+        out = []
         with self._lock:
-            out = [r for r in self.requests if not r.is_internal]
+            requests = list(self.requests)
+        for r in requests:
+            key = (r.query.get("rn", ""), r.query.get("d", ""))
+            if key in seen:
+                out.append(r)
+            seen.add(key)
+        return out
+
+    def pushes(self, include_optout: bool = True) -> list[WireRequest]:
+        """The integration's requests in arrival order: ``type=push``, without the SDK's own events and
+        without the SDK's replays of a request already received (see :meth:`replays`); a call pushed
+        twice is a new request (a new ``rn``) and is kept."""
+        replayed = {id(r) for r in self.replays()}
+        with self._lock:
+            out = [r for r in self.requests if not r.is_internal and id(r) not in replayed]
         if not include_optout:
             out = [r for r in out if not r.is_optout_push]
         return out

@@ -55,3 +55,20 @@ def test_guard_records_requests_that_leave_loopback(env: Env) -> None:
     env.page.evaluate("() => fetch('http://127.0.0.2:9/y').catch(() => null)")
     assert env.blocked == ["https://example.com/x", "http://127.0.0.2:9/y"]
     env.blocked.clear()  # deliberate escapes: the fixture's own check must not fail this test
+
+
+def test_slow_answers_make_the_sdk_replay_requests_which_the_collector_folds(env: Env) -> None:
+    """The SDK keeps each request in its WZRK_L backup until the answer arrives and re-fires what is still
+    unanswered when its 3-second backup timer runs: with slow answers, the same request (same rn and d)
+    arrives twice. The collector counts such a replay once; a call pushed twice has a new rn and counts twice."""
+    env.collector.answer_delay_ms = 4000
+    env.page.goto("/pages/sdk-only.html")
+    _sdk_live(env)
+    env.page.wait_for_function("() => !!window.clevertap.getCleverTapID()", timeout=20_000)
+    env.page.evaluate("() => { clevertap.event.push('Slow A'); clevertap.event.push('Slow B'); clevertap.event.push('Slow B'); }")
+    env.collector.wait_for(env.page, lambda c: len(c.replays()) >= 3, timeout=20, what="the SDK's replays")
+    env.page.wait_for_timeout(500)
+    replayed = [r.payload.get("evtName") for r in env.collector.replays()]
+    assert sorted(n for n in replayed if n) == ["Slow A", "Slow B", "Slow B"]
+    assert all("s" in r.query for r in env.collector.replays())  # replays carry the session id
+    assert [r["evtName"] for r in env.collector.records(include_optout=False)] == ["Slow A", "Slow B", "Slow B"]
