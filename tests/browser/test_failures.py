@@ -4,6 +4,7 @@ page throws, and a later page delivers them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -136,3 +137,21 @@ def test_sdk_missing_keeps_events_queued_without_errors(env: Env, bundle: str) -
 
     env.page.unroute(DEFAULT_SDK_URL, not_found)
     _recovers_on_next_page(env, bundle, messages)
+
+
+def test_without_workers_python_runs_on_the_main_thread_and_delivers(env: Env, bundle: str) -> None:
+    """DESIGN.md: the main thread is the last resort when no worker can run."""
+    env.context.add_init_script("window.Worker = undefined;")
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, CALLS)
+    messages = [r["message"] for r in env.wait_for_received(len(CALLS))]
+    wait_bridge_idle(env)
+    assert env.page.evaluate("() => window.ClevertapBridge.mode") == "main-thread"
+    want_calls = cpython_calls(messages, effective_settings(None))
+    assert [c for r in bridge_log(env, "applied") for c in r["calls"]] == json.loads(json.dumps(want_calls))
+    want = expected_records(want_calls)
+    env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
+    env.page.wait_for_timeout(1000)
+    assert env.collector.records(include_optout=False) == want
+    assert not env.page_errors
