@@ -17,6 +17,8 @@ from bridge.device import init_calls, map_event
 from bridge.serve import make_server
 from bridge.settings import load_settings
 
+from .collector import Collector
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,8 @@ def test_the_demo_page_pushes_what_python_computes(browser: Any, demo_origin: st
             route.abort()
 
     context.route("**/*", guard)
+    collector = Collector()
+    collector.install(context)  # CleverTap's data hosts answer on loopback; registered last, so it wins
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -89,7 +93,13 @@ def test_the_demo_page_pushes_what_python_computes(browser: Any, demo_origin: st
         assert page.locator("#panel img").count() == 0
         assert page.evaluate("() => window.__pwned") is None
         assert "clevertap.event.push(\"Charged\"" in panel
+        collector.wait_for(
+            page,
+            lambda c: any(isinstance(r.payload, dict) and r.payload.get("evtName") == "Charged" for r in c.requests),
+            what="the demo's Charged on the wire",
+        )
     finally:
         context.close()
     assert errors == []
-    assert set(blocked) <= {"eu1.clevertap-prod.com"}  # the SDK's own data requests; nothing else leaves loopback
+    assert blocked == []  # nothing left loopback
+    assert collector.decode_errors == []
