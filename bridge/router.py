@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import EventError
 from .jsvalue import js_truthy
-from .upload import records_of, request_headers, transform, upload_endpoint
+from .upload import envelope, records_of, transform
 
 __all__ = ["MAX_BATCH_RECORDS", "route"]
 
@@ -52,17 +52,10 @@ def _error_entry(item: dict[str, Any], status: int, message: str) -> dict[str, A
 def _batch_entry(group: list[tuple[dict[str, Any], list[Any]]]) -> dict[str, Any]:
     first = group[0][0]
     config = _config(first.get("destination"))
-    request = {
-        "version": "1",
-        "type": "REST",
-        "method": "POST",
-        "endpoint": upload_endpoint(config),
-        "headers": request_headers(config),
-        "params": {},
-        "body": {"JSON": {"d": [record for _, records in group for record in records]}, "JSON_ARRAY": {}, "XML": {}, "FORM": {}},
-        "files": {},
-        "batched": True,
-    }
+    # The processor's envelope, less the framework's userId, marked as a batch (§13).
+    request = envelope([record for _, records in group for record in records], config)
+    del request["userId"]
+    request["batched"] = True
     return {
         "batchedRequest": request,
         "metadata": [item.get("metadata") for item, _ in group],
