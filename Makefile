@@ -23,7 +23,7 @@ bundle: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT)
 
 bench: install
-	$(PY) -m pytest -m bench -s -p no:randomly $(PYTEST_ARGS)
+	$(PY) -m pytest -m bench -s $(PYTEST_ARGS)
 
 typecheck: install-python
 	$(PY) -m mypy
