@@ -193,9 +193,14 @@ class Settings:
         return cls(**values)
 
     def merged(self, config: Mapping[str, Any]) -> Settings:
-        """These settings with the keys ``config`` carries taken from it (the RudderStack config wins)."""
-        theirs = Settings.from_config(config, require_account=False)
-        given = {_canonical(key) for key in config}
+        """These settings with the keys ``config`` carries taken from it (the RudderStack config wins).
+
+        Keys that are not settings are ignored: RudderStack's destination config grows new keys, and
+        one of them must not stop every event. A bad value of a known key still raises.
+        """
+        known = {key: value for key, value in config.items() if _canonical(key)}
+        theirs = Settings.from_config(known, require_account=False)
+        given = {_canonical(key) for key in known}
         return dataclasses.replace(self, **{name: getattr(theirs, name) for name in given if name})
 
     def to_config(self, include_passcode: bool = False) -> dict[str, Any]:

@@ -110,6 +110,12 @@ def test_merged_takes_only_the_keys_the_rudderstack_config_carries() -> None:
     assert (merged.region, merged.use_ip) == ("in1", True)
 
 
+def test_merged_ignores_keys_a_newer_rudderstack_config_may_carry() -> None:
+    ours = Settings.from_config({"account_id": "A-1"})
+    merged = ours.merged({"region": "sg1", "someFutureDashboardKey": {"x": 1}})
+    assert (merged.account_id, merged.region) == ("A-1", "sg1")
+
+
 def test_merged_rejects_a_bad_rudderstack_value_naming_its_key() -> None:
     ours = Settings.from_config({"account_id": "A-1"})
     with pytest.raises(SettingsError, match=r"^region: 'moon' is not one of"):
