@@ -21,8 +21,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bridge.errors import SettingsError
+from bridge.settings import Settings, load_settings
+
 from .collector import Collector
-from .server import StaticServer
+from .server import MIME_TYPES, StaticServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_MODULES = ROOT / "node_modules"
@@ -33,8 +36,9 @@ DEFAULT_SDK_URL = "https://d2r1yp2w7bby2u.cloudfront.net/js/clevertap.min.js"
 # RudderStack's own integration and older snippets load this one.
 STATIC_SDK_URL = "https://static.clevertap.com/js/clevertap.min.js"
 
-# The settings the test bundle is built with. The source config below carries the same account and
-# region, as a site's RudderStack dashboard would.
+# The settings the test bundle is built with, unless $CLEVERTAP_BRIDGE_TEST_SETTINGS names a settings file
+# (QA runs the suite against a bundle built for their site). The source config below carries the same
+# account, region and trackAnonymous, as a site's RudderStack dashboard would.
 TEST_SETTINGS: dict[str, Any] = {
     "account_id": "TEST-ACC-ID",
     "region": "in1",
@@ -42,10 +46,57 @@ TEST_SETTINGS: dict[str, Any] = {
     "opt_out": False,
     "use_ip": False,
 }
+SETTINGS_ENV = "CLEVERTAP_BRIDGE_TEST_SETTINGS"
 WRITE_KEY = "TEST_WRITE_KEY"
 DESTINATION_ID = "2TestCleverTapDest0000000001"
 
 BROWSER_FIXTURES = {"page", "context", "browser", "env", "booted_page", "new_env"}
+
+
+# ----------------------------------------------------------------------------------------------
+# The session's settings: TEST_SETTINGS, or QA's file
+
+
+def settings_file() -> Path | None:
+    """The settings file named by $CLEVERTAP_BRIDGE_TEST_SETTINGS, or None when the variable is unset or empty."""
+    value = os.environ.get(SETTINGS_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else None
+
+
+_SESSION_SETTINGS: dict[Path | None, Settings] = {}
+
+
+def session_settings() -> Settings:
+    """The settings the session bundle is built with: QA's file (read by ``bridge.settings.load_settings``)
+    when $CLEVERTAP_BRIDGE_TEST_SETTINGS names one, else TEST_SETTINGS."""
+    path = settings_file()
+    if path not in _SESSION_SETTINGS:
+        _SESSION_SETTINGS[path] = load_settings(path) if path else Settings.from_config(TEST_SETTINGS)
+    return _SESSION_SETTINGS[path]
+
+
+def data_host(settings: Settings) -> str:
+    """The host the CleverTap Web SDK sends to for these settings (its Account.finalTargetDomain):
+    ``<region>.<domain>`` with a region, else the proxy domain itself or ``eu1.clevertap-prod.com``."""
+    domain = settings.target_domain or "clevertap-prod.com"
+    if settings.region != "none":
+        return f"{settings.region}.{domain}"
+    return domain if settings.target_domain else "eu1.clevertap-prod.com"
+
+
+def collector_hosts(settings: Settings) -> list[str]:
+    """Hosts besides ``*.clevertap-prod.com`` the collector must answer: the proxy domain and its region host."""
+    if not settings.target_domain:
+        return []
+    return sorted({settings.target_domain, data_host(settings)})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A bad $CLEVERTAP_BRIDGE_TEST_SETTINGS stops the run at once with the settings error, not in every test."""
+    try:
+        session_settings()
+    except SettingsError as exc:
+        raise pytest.UsageError(f"{SETTINGS_ENV}: {exc}") from None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -102,12 +153,13 @@ def source_config(
     destination_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """RudderStack's source config with one device-mode CleverTap destination (rudderstack-sdk-contract.md §6)."""
-    config = {
-        "accountId": TEST_SETTINGS["account_id"],
+    settings = session_settings()
+    config: dict[str, Any] = {
+        "accountId": settings.account_id,
         "passcode": "TEST-PASSCODE",
-        "region": TEST_SETTINGS["region"],
-        "trackAnonymous": TEST_SETTINGS["track_anonymous"],
-        "enableObjectIdMapping": False,
+        "region": settings.region,
+        "trackAnonymous": settings.track_anonymous,
+        "enableObjectIdMapping": settings.enable_object_id_mapping,
         "useNativeSDK": True,
         "connectionMode": "device",
         "eventFilteringOption": "disable",
@@ -164,13 +216,16 @@ def _toml(settings: dict[str, Any]) -> str:
     return "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items())
 
 
-def build_bundle(server: StaticServer, work: Path, settings: dict[str, Any], prefix: str = "bundle") -> str:
-    """Run build.py for ``settings`` into ``work`` and serve the result under ``/<prefix>/``;
-    returns its URL without the trailing slash (what a site passes as destSDKBaseURL)."""
+def build_bundle(server: StaticServer, work: Path, settings: dict[str, Any] | Path, prefix: str = "bundle") -> str:
+    """Run build.py for ``settings`` (a dict, or a TOML file used as it is) into ``work`` and serve the
+    result under ``/<prefix>/``; returns its URL without the trailing slash (what a site passes as destSDKBaseURL)."""
     if not (ROOT / "build.py").is_file():
         pytest.skip("build.py is not there yet: no bundle to test")
-    settings_file = work / "settings.toml"
-    settings_file.write_text(_toml(settings), encoding="utf-8")
+    if isinstance(settings, Path):
+        settings_file = settings
+    else:
+        settings_file = work / "settings.toml"
+        settings_file.write_text(_toml(settings), encoding="utf-8")
     out = work / "out"
     done = subprocess.run(
         [sys.executable, str(ROOT / "build.py"), "--settings", str(settings_file), "--out", str(out)],
@@ -186,8 +241,9 @@ def build_bundle(server: StaticServer, work: Path, settings: dict[str, Any], pre
 
 @pytest.fixture(scope="session")
 def bundle(server: StaticServer, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The bundle built with TEST_SETTINGS by build.py, served at ``/bundle/``; returns its URL (no slash)."""
-    return build_bundle(server, tmp_path_factory.mktemp("bundle"), TEST_SETTINGS)
+    """The bundle built by build.py, served at ``/bundle/``; returns its URL (no slash). Built with
+    TEST_SETTINGS, or from QA's file when $CLEVERTAP_BRIDGE_TEST_SETTINGS names one."""
+    return build_bundle(server, tmp_path_factory.mktemp("bundle"), settings_file() or TEST_SETTINGS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -275,15 +331,33 @@ def _install_guard(context: Any, server: StaticServer, blocked: list[str]) -> No
     context.route("**/*", guard)
 
 
-def _install_sdk(context: Any, sdk_requests: list[str]) -> None:
+def _install_sdk(context: Any, sdk_requests: list[str], sdk_url: str) -> None:
     body = CLEVERTAP_SDK_FILE.read_bytes()
 
     def serve_sdk(route: Any) -> None:
         sdk_requests.append(route.request.url)
         route.fulfill(status=200, content_type="application/javascript", body=body)
 
-    for url in (DEFAULT_SDK_URL, STATIC_SDK_URL):
+    for url in sorted({DEFAULT_SDK_URL, STATIC_SDK_URL, sdk_url}):
         context.route(url, serve_sdk)
+
+
+def serve_pyodide_cdn(context: Any, cdn_url: str, requests: list[str] | None = None) -> None:
+    """Fulfil a Pyodide CDN folder (a ``pyodide_url`` setting) from node_modules/pyodide, with CORS
+    (the worker imports it as a module); ``requests`` records the file names asked for."""
+
+    def from_node_modules(route: Any) -> None:
+        name = route.request.url[len(cdn_url):].split("?")[0]
+        path = NODE_MODULES / "pyodide" / name
+        if requests is not None:
+            requests.append(name)
+        if "/" in name or not path.is_file():
+            route.fulfill(status=404, body="not found")
+            return
+        content_type = MIME_TYPES.get(path.suffix, "application/octet-stream")
+        route.fulfill(status=200, body=path.read_bytes(), content_type=content_type, headers={"Access-Control-Allow-Origin": "*"})
+
+    context.route(f"{cdn_url}**", from_node_modules)
 
 
 # In rudderanalytics.js the integration comes first and the facade after it; the facade may call the
@@ -314,11 +388,15 @@ def _install_received_hook(context: Any, server: StaticServer) -> list[tuple[str
 
 
 def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -> Env:
-    """Install the guard (first, so every later route wins over it), the SDK, the collector and the hook."""
+    """Install the guard (first, so every later route wins over it), the SDK (at the session's sdk_url
+    too), a Pyodide CDN the session's settings name, the collector (with their proxy hosts) and the hook."""
+    settings = session_settings()
     env = Env(context=context, page=page, server=server, collector=Collector())
     _install_guard(context, server, env.blocked)
-    _install_sdk(context, env.sdk_requests)
-    env.collector.install(context)
+    _install_sdk(context, env.sdk_requests, settings.sdk_url)
+    if settings.pyodide_url:
+        serve_pyodide_cdn(context, settings.pyodide_url)
+    env.collector.install(context, extra_hosts=collector_hosts(settings))
     if hook:
         env.hook_routes = _install_received_hook(context, server)
     page.on("console", lambda msg: env.console.append((msg.type, msg.text)))
@@ -335,10 +413,24 @@ def check_env(env: Env) -> None:
         assert not env.page_errors, f"uncaught errors on the page: {env.page_errors}"
 
 
+def wire_summary(env: Env) -> dict[str, Any]:
+    """What reached the collector, in short: hosts, account ids and event names of the integration's pushes."""
+    pushes = env.collector.pushes()
+    return {
+        "settings": str(settings_file() or "TEST_SETTINGS"),
+        "hosts": sorted({p.host for p in pushes}),
+        "accounts": sorted({str(p.payload.get("id")) for p in pushes if isinstance(p.payload, dict)}),
+        "events": [r.get("evtName") for r in env.collector.records() if r.get("type") == "event"],
+        "pushes": len(pushes),
+    }
+
+
 @pytest.fixture
-def env(context: Any, page: Any, server: StaticServer) -> Generator[Env, None, None]:
+def env(context: Any, page: Any, server: StaticServer, request: pytest.FixtureRequest) -> Generator[Env, None, None]:
     """A fresh context (pytest-playwright's, one per test: CleverTap's storage must not leak between tests)."""
     server.reset()
     environment = make_env(context, page, server)
     yield environment
+    # A property of the test's report (written by --junitxml): test_qa_settings.py reads what a run saw.
+    request.node.user_properties.append(("clevertap_wire", json.dumps(wire_summary(environment))))
     check_env(environment)

@@ -9,9 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 from .collector import expected_records
-from .conftest import TEST_SETTINGS, Env
+from .conftest import Env, data_host, session_settings
 
-__all__ = ["open_harness", "wait_bridge_idle", "cpython_calls", "expected_wire", "assert_wire", "bridge_log", "run_calls"]
+__all__ = [
+    "open_harness", "wait_bridge_idle", "cpython_calls", "expected_wire", "assert_wire", "bridge_log", "run_calls",
+    "effective_settings", "data_host", "event_records",
+]
 
 
 def open_harness(env: Env, page: str, **options: Any) -> None:
@@ -49,10 +52,9 @@ def bridge_log(env: Env, kind: str | None = None) -> list[dict[str, Any]]:
 
 
 def effective_settings(destination_config: dict[str, Any] | None) -> Any:
-    """The settings the integration runs with: the bundle's, with the destination config winning."""
-    from bridge.settings import Settings
-
-    settings = Settings.from_config(TEST_SETTINGS)
+    """The settings the integration runs with: the session bundle's (TEST_SETTINGS or QA's file), with the
+    destination config winning."""
+    settings = session_settings()
     return settings.merged(destination_config) if destination_config else settings
 
 
@@ -75,6 +77,16 @@ def cpython_init_calls(settings: Any, integrations: dict[str, Any] | None) -> li
     from bridge.device import init_calls
 
     return init_calls(settings, integrations)
+
+
+def event_records(calls: list[list[Any]], settings: Any, integrations: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The wire records of event calls alone (no init privacy push): each request's useIP is the state the
+    init calls for these settings and load options leave (settings.use_ip unless the options say otherwise)."""
+    use_ip = False
+    for call in cpython_init_calls(settings, integrations):
+        if "useIP" in call[1]:
+            use_ip = call[1]["useIP"] is True
+    return expected_records(calls, use_ip=use_ip)
 
 
 def expected_wire(init: list[list[Any]], calls: list[list[Any]]) -> list[dict[str, Any]]:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from .collector import expected_records
-from .conftest import DEFAULT_SDK_URL, Env
+from .conftest import Env
 from .e2e import (
     bridge_log,
     cpython_calls,
     effective_settings,
+    event_records,
     open_harness,
     run_calls,
     wait_bridge_idle,
@@ -29,7 +29,7 @@ def test_bad_events_are_dropped_with_a_warning_and_the_next_ones_go(env: Env, bu
     from bridge.errors import EventError
 
     calls: list[list[Any]] = [
-        ["track", "Anonymous Track", {"a": 1}],  # no user id, track_anonymous off
+        ["track", "Anonymous Track", {"a": 1}],  # no user id: dropped unless track_anonymous is on
         ["identify", "user-9", {"email": "nine@example.com"}],
         ["track", None, {"b": 2}],  # no event name
         ["track", "Good One", {"c": 3}],
@@ -44,19 +44,22 @@ def test_bad_events_are_dropped_with_a_warning_and_the_next_ones_go(env: Env, bu
 
     settings = effective_settings(None)
     bad = [m for m in messages if _rejected(translate, EventError, m, settings)]
-    assert [m["type"] for m in bad] == ["track", "track"], "CPython rejects the two bad tracks"
+    # The track without a name always; the anonymous track when track_anonymous is off.
+    bad_events = ["Anonymous Track", None] if not settings.track_anonymous else [None]
+    assert [(m["type"], m.get("event")) for m in bad] == [("track", e) for e in bad_events], "CPython rejects the bad tracks"
     dropped = bridge_log(env, "dropped")
-    assert len(dropped) == 2
+    assert len(dropped) == len(bad_events)
     assert [d["entry"]["message"]["messageId"] for d in dropped] == [m["messageId"] for m in bad]
     for record in dropped:
         assert record["text"].startswith("EventError: ")
         assert any(record["text"] in text and "dropped" in text for text in env.warnings()), (record, env.warnings())
 
-    want = expected_records(cpython_calls(messages, settings))
+    want = event_records(cpython_calls(messages, settings), settings)
     env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
     env.page.wait_for_timeout(1000)
     assert env.collector.records(include_optout=False) == want
-    assert [r.get("evtName") for r in want if r["type"] == "event"][0] == "Good One"
+    first = ["Anonymous Track", "Good One"] if settings.track_anonymous else ["Good One"]
+    assert [r.get("evtName") for r in want if r["type"] == "event"][: len(first)] == first
 
 
 def _rejected(translate: Any, error: type[Exception], message: dict[str, Any], settings: Any) -> bool:
@@ -79,7 +82,7 @@ def _recovers_on_next_page(env: Env, bundle: str, messages: list[dict[str, Any]]
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)
     wait_bridge_idle(env)
-    want = expected_records(cpython_calls(messages, effective_settings(None)))
+    want = event_records(cpython_calls(messages, effective_settings(None)), effective_settings(None))
     env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
     env.page.wait_for_timeout(1000)
     assert env.collector.records(include_optout=False) == want
@@ -92,7 +95,10 @@ def test_pyodide_missing_keeps_events_queued_without_errors(env: Env, bundle: st
         missing.append(route.request.url)
         route.fulfill(status=404, body="not here")
 
-    pattern = f"{env.origin}/bundle/pyodide/**"
+    # Where the worker loads Pyodide from: the bundle's copy, or the CDN the settings name (which the env
+    # serves from node_modules; this later route wins over it).
+    pyodide_url = effective_settings(None).pyodide_url
+    pattern = f"{pyodide_url}**" if pyodide_url else f"{env.origin}/bundle/pyodide/**"
     env.context.route(pattern, not_found)
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)
@@ -118,7 +124,8 @@ def test_sdk_missing_keeps_events_queued_without_errors(env: Env, bundle: str) -
     def not_found(route: Any) -> None:
         route.fulfill(status=404, body="not here")
 
-    env.page.route(DEFAULT_SDK_URL, not_found)  # a page route wins over the context's SDK route
+    sdk_url = effective_settings(None).sdk_url
+    env.page.route(sdk_url, not_found)  # a page route wins over the context's SDK route
     open_harness(env, "standalone.html", bundle=bundle)
     env.page.wait_for_function("() => !!window.ClevertapBridge")
     run_calls(env, CALLS)
@@ -135,7 +142,7 @@ def test_sdk_missing_keeps_events_queued_without_errors(env: Env, bundle: str) -
     assert not env.page_errors
     assert any("could not load the CleverTap Web SDK" in text for text in env.warnings())
 
-    env.page.unroute(DEFAULT_SDK_URL, not_found)
+    env.page.unroute(sdk_url, not_found)
     _recovers_on_next_page(env, bundle, messages)
 
 
@@ -150,7 +157,7 @@ def test_without_workers_python_runs_on_the_main_thread_and_delivers(env: Env, b
     assert env.page.evaluate("() => window.ClevertapBridge.mode") == "main-thread"
     want_calls = cpython_calls(messages, effective_settings(None))
     assert [c for r in bridge_log(env, "applied") for c in r["calls"]] == json.loads(json.dumps(want_calls))
-    want = expected_records(want_calls)
+    want = event_records(want_calls, effective_settings(None))
     env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
     env.page.wait_for_timeout(1000)
     assert env.collector.records(include_optout=False) == want

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Env, check_env, make_env
+from .conftest import Env, check_env, make_env, session_settings
 from .corpus import SETTINGS, SETTINGS_ANON, base_message, boundary_requests
 from .e2e import open_harness
 
@@ -24,7 +24,8 @@ def booted_worker(browser: Any, server: Any, bundle: str) -> Generator[Env, None
     page = context.new_page()
     env = make_env(context, page, server, hook=False)
     page.set_default_timeout(120_000)
-    open_harness(env, "worker.html", bundle=bundle)
+    # A bundle built with a pyodide_url loads Pyodide from that CDN (make_env serves it from node_modules).
+    open_harness(env, "worker.html", bundle=bundle, indexURL=session_settings().pyodide_url)
     page.evaluate("() => harness.booted.then(() => true)")
     yield env
     try:

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from .conftest import Env, source_config
+from .conftest import Env, collector_hosts, source_config
 from .e2e import (
     assert_wire,
     bridge_log,
     cpython_calls,
     cpython_init_calls,
+    data_host,
     effective_settings,
     expected_wire,
     open_harness,
@@ -116,12 +117,14 @@ def deliver_and_compare(
 
 @pytest.mark.parametrize("sdk", list(SDKS))
 def test_rudderstack_sdk_delivers_through_the_bundle(env: Env, bundle: str, sdk: str) -> None:
-    messages = deliver_and_compare(env, bundle, sdk, CALLS, {"All": True}, source_config()["source"]["destinations"][0]["config"])
+    destination = source_config()["source"]["destinations"][0]["config"]
+    messages = deliver_and_compare(env, bundle, sdk, CALLS, {"All": True}, destination)
     assert [m["type"] for m in messages] == METHODS
     assert messages[0]["userId"] == "user-123" and messages[0]["context"]["traits"]["email"] == "jane@example.com"
     pushes = env.collector.pushes()
-    assert {p.host for p in pushes} == {"in1.clevertap-prod.com"}
-    assert {p.payload["id"] for p in pushes} == {"TEST-ACC-ID"}
+    settings = effective_settings(destination)
+    assert {p.host for p in pushes} == {data_host(settings)}
+    assert {p.payload["id"] for p in pushes} == {settings.account_id}
     # The wire carries what the calls say: a Charged with its ID and Items, a login with the identity.
     records = env.collector.records()
     charged = [r for r in records if r.get("evtName") == "Charged"]
@@ -131,17 +134,27 @@ def test_rudderstack_sdk_delivers_through_the_bundle(env: Env, bundle: str, sdk:
 
 
 def test_destination_config_wins_over_the_bundle_settings(env: Env, bundle: str) -> None:
-    """RudderStack's destination config (another account and region) wins over the settings file."""
-    config = {"accountId": "TEST-ACC-RS", "region": "sg1", "trackAnonymous": True}
+    """RudderStack's destination config (another account, region and trackAnonymous) wins over the settings file."""
+    bundle_settings = effective_settings(None)
+    # Values that differ from the bundle's, whatever settings file it was built with.
+    config = {
+        "accountId": "TEST-ACC-RS" if bundle_settings.account_id != "TEST-ACC-RS" else "TEST-ACC-RS2",
+        "region": "sg1" if bundle_settings.region != "sg1" else "us1",
+        "trackAnonymous": not bundle_settings.track_anonymous,
+    }
     env.server.source_configs["KEY_CONFIG_WINS"] = source_config("KEY_CONFIG_WINS", config)
     destination = source_config("KEY_CONFIG_WINS", config)["source"]["destinations"][0]["config"]
+    # With a proxy domain the config's region gives another proxy host: the collector answers it too.
+    env.collector.install(env.context, extra_hosts=collector_hosts(effective_settings(destination)))
     anonymous = [["track", "Anonymous Track", {"n": 1}], ["page", "Landing", {"ab": "b"}]]
     deliver_and_compare(env, bundle, "v3-modern", anonymous + CALLS[:2], {"All": True}, destination, write_key="KEY_CONFIG_WINS")
     pushes = env.collector.pushes()
-    assert {p.host for p in pushes} == {"sg1.clevertap-prod.com"}
-    assert {p.payload["id"] for p in pushes} == {"TEST-ACC-RS"}
-    # trackAnonymous from the config: the anonymous track arrived.
-    assert any(r.get("evtName") == "Anonymous Track" for r in env.collector.records())
+    assert {p.host for p in pushes} == {data_host(effective_settings(destination))}
+    assert {p.host for p in pushes} != {data_host(bundle_settings)}
+    assert {p.payload["id"] for p in pushes} == {config["accountId"]}
+    # trackAnonymous from the config: the anonymous track arrived exactly when the config turns it on.
+    arrived = any(r.get("evtName") == "Anonymous Track" for r in env.collector.records())
+    assert arrived is config["trackAnonymous"], f"trackAnonymous {config['trackAnonymous']} in the config, anonymous track arrived: {arrived}"
 
 
 @pytest.mark.parametrize(("sdk", "key"), [("v3-modern", "CleverTap"), ("v1.1", "CLEVERTAP")])

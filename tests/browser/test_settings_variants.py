@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from .collector import expected_records
-from .conftest import NODE_MODULES, Env, build_bundle
+from .conftest import NODE_MODULES, Env, build_bundle, serve_pyodide_cdn
 from .e2e import bridge_log, open_harness, run_calls, wait_bridge_idle, wait_harness_ready
-from .server import MIME_TYPES
 
 pytestmark = pytest.mark.browser
 
@@ -42,19 +41,8 @@ def test_regenerated_bundle_follows_its_settings(alt_bundle: str, env: Env) -> N
 
     assert not (Path(env.server.mounts["bundle-alt"]) / "pyodide").exists(), "a CDN pyodide_url: no copy in the bundle"
     cdn_requests: list[str] = []
-
-    def pyodide_from_cdn(route: Any) -> None:
-        name = route.request.url[len(PYODIDE_CDN):].split("?")[0]
-        path = NODE_MODULES / "pyodide" / name
-        cdn_requests.append(name)
-        if "/" in name or not path.is_file():
-            route.fulfill(status=404, body="not found")
-            return
-        content_type = MIME_TYPES.get(path.suffix, "application/octet-stream")
-        route.fulfill(status=200, body=path.read_bytes(), content_type=content_type, headers={"Access-Control-Allow-Origin": "*"})
-
+    serve_pyodide_cdn(env.context, PYODIDE_CDN, cdn_requests)
     sdk_file = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
-    env.context.route(f"{PYODIDE_CDN}**", pyodide_from_cdn)
 
     def sdk_from_custom_url(route: Any) -> None:
         env.sdk_requests.append(route.request.url)

@@ -17,7 +17,9 @@ from .e2e import (
     bridge_log,
     cpython_calls,
     cpython_init_calls,
+    data_host,
     effective_settings,
+    event_records,
     expected_wire,
     open_harness,
     run_calls,
@@ -68,7 +70,9 @@ def test_standalone_snippet_delivers_every_call(env: Env, bundle: str) -> None:
     records = env.collector.records()
     assert any(r.get("evtName") == "Charged" for r in records)
     assert any(str(r.get("evtName", "")).startswith("Screen Viewed") for r in records)
-    assert {p.host for p in env.collector.pushes()} == {"in1.clevertap-prod.com"}
+    settings = effective_settings(None)
+    assert {p.host for p in env.collector.pushes()} == {data_host(settings)}
+    assert {p.payload["id"] for p in env.collector.pushes()} == {settings.account_id}
     # DESIGN.md: Python runs in a worker; the main thread is only the last resort.
     assert env.page.evaluate("() => window.ClevertapBridge.mode") == "worker"
 
@@ -121,9 +125,7 @@ def test_queued_events_survive_a_navigation(env: Env, bundle: str) -> None:
     wait_harness_ready(env)
     wait_bridge_idle(env)
     want = cpython_calls(messages, effective_settings(None))
-    from .collector import expected_records
-
-    expected = expected_records(want)
+    expected = event_records(want, effective_settings(None))
     env.collector.wait_for_pushes(env.page, len(expected), include_optout=False)
     env.page.wait_for_timeout(1500)
     assert env.collector.records(include_optout=False) == expected
@@ -227,4 +229,6 @@ def test_standalone_per_event_integrations_and_reset(env: Env, bundle: str) -> N
     assert [m.get("event") for m in messages] == [None, "Only CleverTap", "Default", "After Reset"]
     assert messages[3]["userId"] == "" and messages[3]["context"]["traits"] == {}
     events = [r["evtName"] for r in env.collector.records() if r["type"] == "event"]
-    assert events == ["Only CleverTap", "Default"]  # After Reset is anonymous: CPython does not send it
+    # After Reset is anonymous: sent only when the bundle's settings turn track_anonymous on.
+    after_reset = ["After Reset"] if effective_settings(None).track_anonymous else []
+    assert events == ["Only CleverTap", "Default", *after_reset]
