@@ -14,7 +14,8 @@ Requests (``id`` is echoed back verbatim; any JSON value):
 
 ``settings`` are the bundle's file settings (never the passcode); ``config`` is the RudderStack
 destination config, which wins for the keys it carries. Any failure is an answer, never an
-exception: ``{"id": 1, "error": "EventError: ..."}``.
+exception: ``{"id": 1, "error": "EventError: ..."}``. A type the destination does not send (group)
+adds ``"debug": true``: the browser reports it on a debug line rather than as a warning.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .device import init_calls, privacy_calls, translate
-from .errors import BridgeError
+from .errors import BridgeError, EventError, UnsupportedMessage
 from .settings import Settings
 
 __all__ = ["handle", "KINDS"]
@@ -107,8 +108,11 @@ def handle(request_json: str) -> str:
             raise BadRequest(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
         answer = {"id": request_id, **run(request)}
         return _dump(answer)
+    except UnsupportedMessage as exc:
+        return _dump({"id": request_id, "error": f"EventError: {exc}", "debug": True})
     except (BridgeError, BadRequest) as exc:
-        error = f"{type(exc).__name__}: {exc}"
+        # The family's name: the browser side needs to know who must act, not the subclass.
+        error = f"{'EventError' if isinstance(exc, EventError) else type(exc).__name__}: {exc}"
     except Exception as exc:  # a bug in the rules must not stop the browser's queue: report it by name
         error = f"InternalError: {type(exc).__name__}: {exc}"
     try:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from . import rules
-from .errors import EventError
+from .errors import EventError, UnsupportedMessage
 from .jsvalue import MISSING, js_string, js_truthy
 from .settings import Settings
 from .weblimits import limit_nested
@@ -78,7 +78,7 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
         raise EventError(f"type: missing, which is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
     handler = _HANDLERS.get(js_string(kind).lower())
     if handler is None:
-        raise EventError(f"type: {show(kind)} is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
+        raise UnsupportedMessage(f"type: {show(kind)} is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
     warnings: list[str] = []
     try:
         # A copy: the shared rules write dotted trait keys into nested objects, as lodash's set

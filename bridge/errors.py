@@ -3,6 +3,7 @@
     BridgeError
      ├── SettingsError   a setting is wrong: whoever configures the bundle or the server fixes it
      ├── EventError      an event cannot be sent: whoever instruments the page fixes it
+     │    └── UnsupportedMessage   a type this destination does not send (group): nothing to fix
      └── DeliveryError   CleverTap's REST API refused or failed a request (cloud mode)
 
 Every message is one line that names what was wrong and where.
@@ -10,7 +11,7 @@ Every message is one line that names what was wrong and where.
 
 from __future__ import annotations
 
-__all__ = ["BridgeError", "SettingsError", "EventError", "DeliveryError"]
+__all__ = ["BridgeError", "SettingsError", "EventError", "UnsupportedMessage", "DeliveryError"]
 
 
 class BridgeError(Exception):
@@ -36,6 +37,14 @@ class EventError(BridgeError):
     def __init__(self, message: str, status_code: int = 400) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+class UnsupportedMessage(EventError):
+    """A message of a type the destination does not send (``group``, unknown types).
+
+    It is not sent, like any EventError, but nobody made a mistake: RudderStack hands every
+    destination every call. The browser reports it on a debug line, not as a warning.
+    """
 
 
 class DeliveryError(BridgeError):

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge import boundary, device
-from bridge.errors import EventError
+from bridge.errors import EventError, UnsupportedMessage
 from bridge.settings import Settings
 
 FILE_SETTINGS = {"account_id": "TEST-ACC-123", "region": "in1", "track_anonymous": False}
@@ -60,6 +60,8 @@ def expected(msg: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """What the boundary should say: bridge.device's own answer, as JSON would carry it."""
     try:
         translation = device.translate(msg, settings)
+    except UnsupportedMessage as exc:
+        return {"error": f"EventError: {exc}", "debug": True}
     except EventError as exc:
         return {"error": f"EventError: {exc}"}
     return json.loads(json.dumps({"calls": translation.calls, "warnings": list(translation.warnings)}))
@@ -135,12 +137,21 @@ def test_a_bad_setting_is_a_settings_error_naming_the_key() -> None:
 
 
 def test_an_event_error_carries_devices_reason() -> None:
-    # An unsupported message type is never sent; device says why.
-    msg = message("group", groupId="org-9", traits={"name": "Acme"})
+    msg = message("track", event="")
     answer = ask(id=7, kind="event", message=msg, settings=FILE_SETTINGS)
-    assert answer == {"id": 7, **expected(msg, Settings.from_config(FILE_SETTINGS))}
-    if "error" in answer:
-        assert answer["error"].startswith("EventError: ")
+    assert answer == {"id": 7, "error": 'EventError: Missing required value from "event"'}
+
+
+def test_an_unsupported_type_is_an_event_error_marked_for_a_debug_line() -> None:
+    # DESIGN: group and unknown types are not sent, and a debug line (not a warning) says why.
+    msg = message("group", groupId="org-9", traits={"name": "Acme"})
+    answer = ask(id=8, kind="event", message=msg, settings=FILE_SETTINGS)
+    assert answer == {
+        "id": 8,
+        "error": "EventError: type: 'group' is not supported: device mode sends identify, track, page, screen, alias",
+        "debug": True,
+    }
+    assert answer == {"id": 8, **expected(msg, Settings.from_config(FILE_SETTINGS))}
 
 
 def test_an_unexpected_exception_is_reported_by_name(monkeypatch: pytest.MonkeyPatch) -> None:

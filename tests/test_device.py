@@ -35,7 +35,7 @@ import pytest
 
 from bridge import device
 from bridge.device import Translation, init_calls, map_event, privacy_calls, translate
-from bridge.errors import EventError
+from bridge.errors import EventError, UnsupportedMessage
 from bridge.settings import Settings
 from device_sdk_model import fixed_point_problems, sdk_process
 from device_sdk_node import node_available, real_sdk_outcomes
@@ -106,6 +106,10 @@ def test_table_covers_every_row_of_the_design_table() -> None:
     assert {"Charged", "Web Page Viewed", "Screen Viewed"} <= names
     errors = {str(o) for _, o in outcomes if isinstance(o, EventError)}
     assert any("'group' is not supported" in e for e in errors)
+    # group and unknown types are marked as such (a debug line in the browser); bad instrumentation is not.
+    unsupported = {case["message"].get("type") for case, o in outcomes if isinstance(o, UnsupportedMessage)}
+    assert "group" in unsupported
+    assert not any(isinstance(o, UnsupportedMessage) for case, o in outcomes if case["message"].get("type") in ("identify", "track", "page", "screen", "alias"))
 
 
 # ------------------------------------------------------------------------------------------

@@ -162,3 +162,38 @@ def test_without_workers_python_runs_on_the_main_thread_and_delivers(env: Env, b
     env.page.wait_for_timeout(1000)
     assert env.collector.records(include_optout=False) == want
     assert not env.page_errors
+
+
+def test_group_is_not_sent_and_a_debug_line_says_why(env: Env, bundle: str) -> None:
+    """DESIGN: group and unknown types are not sent; a debug line (not a warning) says why, and the
+    calls around it still go. RudderStack v3 hands the integration its group calls."""
+    calls: list[list[Any]] = [
+        ["identify", "user-g", {"email": "g@example.com"}],
+        ["group", "org-9", {"name": "Acme"}],
+        ["track", "After Group", {"x": 1}],
+    ]
+    open_harness(env, "v3.html", destSDKBaseURL=bundle, integrations={"All": True}, writeKey="TEST_WRITE_KEY",
+                 calls=[], build="modern")
+    wait_harness_ready(env)
+    run_calls(env, calls)
+    received = env.wait_for_received(len(calls))
+    messages = [r["message"] for r in received]
+    assert [m["type"] for m in messages] == ["identify", "group", "track"]
+    wait_bridge_idle(env)
+
+    skipped = bridge_log(env, "skipped")
+    assert [s["entry"]["message"]["type"] for s in skipped] == ["group"]
+    assert skipped[0]["text"] == (
+        "EventError: type: 'group' is not supported: device mode sends identify, track, page, screen, alias"
+    )
+    debug_lines = [text for kind, text in env.console if kind == "debug" and "not sent" in text]
+    assert any("'group' is not supported" in text for text in debug_lines), env.console
+    assert not [text for text in env.warnings() if "group" in text]
+    assert bridge_log(env, "dropped") == []
+
+    settings = effective_settings(None)
+    want = event_records(cpython_calls(messages, settings), settings)
+    assert [r.get("evtName") for r in want if r["type"] == "event"] == ["After Group"]
+    env.collector.wait_for_pushes(env.page, len(want), include_optout=False)
+    env.page.wait_for_timeout(1000)
+    assert env.collector.records(include_optout=False) == want
