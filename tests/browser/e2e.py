@@ -114,6 +114,21 @@ def assert_wire(env: Env, expected: list[dict[str, Any]], settle: float = 1.5, t
         )
 
 
+def assert_matches_cpython(
+    env: Env, messages: list[dict[str, Any]], settings: Any, integrations: dict[str, Any] | None
+) -> None:
+    """The bundle queued exactly ``messages``; its init and applied calls are CPython's for them, and so is the wire."""
+    queued = [r["entry"]["message"] for r in bridge_log(env, "received") if r["entry"]["kind"] == "event"]
+    assert queued == messages
+    init = cpython_init_calls(settings, integrations)
+    want = cpython_calls(messages, settings)
+    assert want, "CPython maps these messages to calls"
+    # Pyodide computed the same calls as CPython, and the SDK got them in order.
+    assert bridge_log(env, "init")[0]["calls"] == init
+    assert [c for r in bridge_log(env, "applied") for c in r["calls"]] == json.loads(json.dumps(want))
+    assert_wire(env, expected_wire(init, want))
+
+
 def _short(value: Any, limit: int = 160) -> Any:
     # Long strings (page URLs carry the harness options) would bury the difference.
     if isinstance(value, str) and len(value) > limit:

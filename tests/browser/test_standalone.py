@@ -5,7 +5,6 @@ survives a navigation."""
 
 from __future__ import annotations
 
-import json
 
 from typing import Any
 
@@ -13,14 +12,12 @@ import pytest
 
 from .conftest import Env
 from .e2e import (
-    assert_wire,
+    assert_matches_cpython,
     bridge_log,
     cpython_calls,
-    cpython_init_calls,
     data_host,
     effective_settings,
     event_records,
-    expected_wire,
     open_harness,
     run_calls,
     wait_bridge_idle,
@@ -49,15 +46,7 @@ def check_against_cpython(env: Env, count: int, integrations: dict[str, Any] | N
     assert len(received) == count, received
     messages = [r["message"] for r in received]
     wait_bridge_idle(env)
-    queued = [r["entry"]["message"] for r in bridge_log(env, "received") if r["entry"]["kind"] == "event"]
-    assert queued == messages
-    settings = effective_settings(None)
-    init = cpython_init_calls(settings, integrations)
-    want = cpython_calls(messages, settings)
-    assert want, "CPython maps these messages to calls"
-    assert bridge_log(env, "init")[0]["calls"] == init
-    assert [c for r in bridge_log(env, "applied") for c in r["calls"]] == json.loads(json.dumps(want))
-    assert_wire(env, expected_wire(init, want))
+    assert_matches_cpython(env, messages, effective_settings(None), integrations)
     return messages
 
 
