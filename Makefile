@@ -11,12 +11,12 @@ PORT   ?= 8000
 OUT    ?= static/bundle
 PYTEST_ARGS ?=
 
-.PHONY: demo test install install-python install-npm install-chromium bundle bench typecheck clean
+.PHONY: demo test check install install-python install-npm install-chromium bundle bench typecheck lint clean
 
 demo: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT) --serve $(HOST):$(PORT)
 
-test: install
+test: install check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bundle: install-python install-npm
@@ -25,8 +25,14 @@ bundle: install-python install-npm
 bench: install
 	$(PY) -m pytest -m bench -s $(PYTEST_ARGS)
 
+# mypy --strict on the package, the tests and build.py; ruff with the rule set in pyproject.toml.
+check: typecheck lint
+
 typecheck: install-python
 	$(PY) -m mypy
+
+lint: install-python
+	$(PY) -m ruff check .
 
 install: install-python install-npm install-chromium
 

@@ -9,7 +9,13 @@ runs unchanged in Pyodide.
 
 from .cloud import plan_user_deletion, route, transform
 from .device import Translation, init_calls, map_event, privacy_calls, translate
-from .errors import BridgeError, DeliveryError, EventError, SettingsError, UnsupportedMessage
+from .errors import (
+    BridgeError,
+    DeliveryError,
+    EventError,
+    SettingsError,
+    UnsupportedMessage,
+)
 from .settings import Settings, load_settings
 
 __all__ = [

@@ -20,7 +20,15 @@ from __future__ import annotations
 
 from .deletion import DELETE_BATCH_SIZE, plan_user_deletion
 from .router import MAX_BATCH_RECORDS, route
-from .upload import convert_ts, endpoint, envelope, records_of, request_headers, transform, upload_endpoint
+from .upload import (
+    convert_ts,
+    endpoint,
+    envelope,
+    records_of,
+    request_headers,
+    transform,
+    upload_endpoint,
+)
 
 __all__ = [
     "transform",

@@ -24,7 +24,6 @@ from . import rules
 from .errors import EventError, UnsupportedMessage
 from .jsvalue import MISSING, js_string, js_truthy
 from .settings import Settings
-from .weblimits import limit_nested
 from .webforms import (
     MAX_CHARGED_ITEMS,
     PROFILE_FORMS,
@@ -39,6 +38,7 @@ from .webforms import (
     sanitize_tree,
     show,
 )
+from .weblimits import limit_nested
 
 __all__ = ["Translation", "translate", "map_event", "init_calls", "privacy_calls", "QUEUES", "INTEGRATION_KEYS"]
 

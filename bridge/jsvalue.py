@@ -269,6 +269,8 @@ def js_json_parse(text: str) -> Any:
     re-serialisation would give it (beyond 2**53 precision is lost, overflow is None), or
     :class:`JsSyntaxError` with V8's message, e.g. ``Unexpected token 'a', "abc" is not valid JSON``.
     """
-    from .jsonparse import json_parse  # imported here: bridge.jsonparse builds on this module
+    from .jsonparse import (
+        json_parse,  # imported here: bridge.jsonparse builds on this module
+    )
 
     return json_parse(text)

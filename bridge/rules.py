@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .jsvalue import JS_WHITESPACE, MISSING, js_number, js_number_text, js_string, js_truthy
+from .jsvalue import (
+    JS_WHITESPACE,
+    MISSING,
+    js_number,
+    js_number_text,
+    js_string,
+    js_truthy,
+)
 
 __all__ = [
     "get_path",

@@ -11,10 +11,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Container
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .jsvalue import JS_WHITESPACE, MISSING, js_date_parse, js_json, js_number, js_string
+from .jsvalue import (
+    JS_WHITESPACE,
+    MISSING,
+    js_date_parse,
+    js_json,
+    js_number,
+    js_string,
+)
 
 __all__ = [
     "MAX_LENGTH",
@@ -156,7 +163,7 @@ def education_form(value: Any) -> tuple[Any, str]:
     return MISSING, "must be School, College or Graduate"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
 _YYYYMMDD = re.compile(r"(?:\$D_)?(\d{4})(\d{2})(\d{2})")
 _EPOCH_TEXT = re.compile(r"(?:\$D_)?([+-]?\d+(?:\.\d+)?)")

@@ -64,7 +64,8 @@ def expected(msg: dict[str, Any], settings: Settings) -> dict[str, Any]:
         return {"error": f"EventError: {exc}", "debug": True}
     except EventError as exc:
         return {"error": f"EventError: {exc}"}
-    return json.loads(json.dumps({"calls": translation.calls, "warnings": list(translation.warnings)}))
+    answer: dict[str, Any] = json.loads(json.dumps({"calls": translation.calls, "warnings": list(translation.warnings)}))
+    return answer
 
 
 @pytest.mark.parametrize(

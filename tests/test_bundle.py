@@ -12,8 +12,8 @@ and review the diff.
 
 from __future__ import annotations
 
-import hashlib
 import base64
+import hashlib
 import json
 import os
 import re
@@ -35,10 +35,10 @@ from bridge.bundle import (
     PRIVACY_STATES,
     PYODIDE_FILES,
     BuildError,
+    _environments,
     build_bundle,
     privacy_table,
     to_js,
-    _environments,
 )
 from bridge.device import INTEGRATION_KEYS, init_calls
 from bridge.manifest import csp_directives, sri
@@ -135,7 +135,7 @@ def test_golden(demo_bundle: Path, name: str) -> None:
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 @pytest.mark.parametrize("name", JS_FILES)
 def test_the_javascript_parses(demo_bundle: Path, name: str) -> None:
-    done = subprocess.run([NODE, "--check", str(demo_bundle / name)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([str(NODE), "--check", str(demo_bundle / name)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
 
@@ -160,7 +160,7 @@ console.log(JSON.stringify({
 }));
 """
     done = subprocess.run(
-        [NODE, "-e", script, str(demo_bundle / "Clevertap.min.js")], capture_output=True, text=True, timeout=60
+        [str(NODE), "-e", script, str(demo_bundle / "Clevertap.min.js")], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {

@@ -10,10 +10,16 @@ import math
 from typing import Any
 
 import pytest
-
-from bridge.cloud import MAX_BATCH_RECORDS, convert_ts, plan_user_deletion, route, transform
-from bridge.errors import EventError, SettingsError
 from cloud_support import assert_json_serialisable
+
+from bridge.cloud import (
+    MAX_BATCH_RECORDS,
+    convert_ts,
+    plan_user_deletion,
+    route,
+    transform,
+)
+from bridge.errors import EventError, SettingsError
 
 CONFIG = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
 OBJECT_ID = {**CONFIG, "enableObjectIdMapping": True}
@@ -29,11 +35,13 @@ def records(message: dict[str, Any], config: dict[str, Any] = CONFIG) -> list[di
 
 def record(message: dict[str, Any], config: dict[str, Any] = CONFIG) -> dict[str, Any]:
     [only] = records(message, config)
-    return only
+    result: dict[str, Any] = only
+    return result
 
 
 def profile(traits: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return record({"type": "identify", "userId": "u1", "traits": traits, **extra})["profileData"]
+    data: dict[str, Any] = record({"type": "identify", "userId": "u1", "traits": traits, **extra})["profileData"]
+    return data
 
 
 def error(message: dict[str, Any], config: dict[str, Any] = CONFIG) -> tuple[str, int]:
@@ -487,7 +495,8 @@ def test_router_reports_an_uncaught_reference_failure_as_500() -> None:
 # §15: user deletion plan ---------------------------------------------------------------------------
 
 def test_deletion_plan_chunks_truthy_ids_in_order() -> None:
-    attributes = [{"userId": f"u{i % 7}"} for i in range(205)] + [{"email": "e@x.com"}, {"userId": ""}, {"userId": 0}]
+    attributes: list[dict[str, Any]] = [{"userId": f"u{i % 7}"} for i in range(205)]
+    attributes += [{"email": "e@x.com"}, {"userId": ""}, {"userId": 0}]
     plan = plan_user_deletion(attributes, {"accountId": "A", "passcode": "P", "region": "sg1"})
     assert [len(p["body"]["identity"]) for p in plan] == [100, 100, 5]
     assert [i for p in plan for i in p["body"]["identity"]] == [f"u{i % 7}" for i in range(205)]

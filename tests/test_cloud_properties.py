@@ -10,12 +10,12 @@ import json
 import os
 from typing import Any
 
+from cloud_support import assert_json_serialisable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridge.cloud import MAX_BATCH_RECORDS, plan_user_deletion, route, transform
 from bridge.errors import EventError, SettingsError
-from cloud_support import assert_json_serialisable
 
 KEYS = st.one_of(
     st.sampled_from(["email", "name", "firstName", "lastName", "last_name", "phone", "gender", "birthday", "ts", "id",

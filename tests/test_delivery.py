@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from cloud_support import LoopbackServer
 
 from bridge.cloud import route, transform
 from bridge.delivery import (
@@ -23,7 +24,6 @@ from bridge.delivery import (
     urllib_transport,
 )
 from bridge.errors import DeliveryError, EventError, SettingsError
-from cloud_support import LoopbackServer
 
 CONFIG = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
 SUCCESS = {"status": "success", "processed": 1, "unprocessed": []}
@@ -182,7 +182,7 @@ def test_delete_users_validates_before_sending() -> None:
 # Real HTTP on loopback ---------------------------------------------------------------------------------
 
 def test_urllib_transport_against_a_loopback_server() -> None:
-    script = iter([(503, {"status": "fail"}, {}), (200, SUCCESS, {})])
+    script: Iterator[tuple[int, Any, dict[str, str]]] = iter([(503, {"status": "fail"}, {}), (200, SUCCESS, {})])
     with LoopbackServer(lambda request: next(script)) as server:
         waits, sleep = no_sleep()
         [report] = send(outputs(), base_url=server.base_url, sleep=sleep)

@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from device_sdk_model import fixed_point_problems, sdk_process
+from device_sdk_node import node_available, real_sdk_outcomes
 
 from bridge import device
 from bridge.device import Translation, init_calls, map_event, privacy_calls, translate
 from bridge.errors import EventError, UnsupportedMessage
 from bridge.settings import Settings
-from device_sdk_model import fixed_point_problems, sdk_process
-from device_sdk_node import node_available, real_sdk_outcomes
 
 CASES_PATH = Path(__file__).parent / "cases" / "device_cases.json"
 CASES: list[dict[str, Any]] = json.loads(CASES_PATH.read_text(encoding="utf-8"))["cases"]
@@ -225,7 +225,7 @@ def test_translation_is_frozen_and_plain_data() -> None:
 
 
 def test_public_names() -> None:
-    from bridge import weblimits, webforms
+    from bridge import webforms, weblimits
 
     assert set(device.__all__) >= {"Translation", "translate", "map_event", "init_calls", "privacy_calls"}
     for module in (device, webforms, weblimits):
@@ -235,7 +235,7 @@ def test_public_names() -> None:
 
 def test_message_that_is_not_an_object_is_not_sent() -> None:
     with pytest.raises(EventError, match=r"^message: \[1\] is not an object$"):
-        translate([1], {})  # type: ignore[arg-type]
+        translate([1], {})
 
 
 def test_message_nested_beyond_what_python_can_walk_is_an_event_error() -> None:
@@ -429,7 +429,7 @@ def _random_messages(count: int) -> list[dict[str, Any]]:
 def test_python_model_of_the_sdk_agrees_with_the_sdk_code() -> None:
     calls = RAW_CALLS + [call for case in CASES if "calls" in case for call in case["calls"] if call[0] != "privacy"]
     real = real_sdk_outcomes(calls)
-    for call, outcome in zip(calls, real):
+    for call, outcome in zip(calls, real, strict=True):
         model = sdk_process(call)
         assert (model.sent is None) == (outcome["sent"] is None), (call, model, outcome)
         assert json.loads(json.dumps(model.sent)) == outcome["sent"], call
@@ -449,7 +449,7 @@ def test_emitted_calls_pass_the_sdk_code_unchanged() -> None:
     assert len(calls) > 400
     real = real_sdk_outcomes(calls)
     tolerated = {"event": {"522"}, "profile": {"544"}, "onUserLogin": set()}
-    for call, outcome in zip(calls, real):
+    for call, outcome in zip(calls, real, strict=True):
         assert outcome["sent"] is not None, (call, outcome)
         assert set(outcome["errors"]) <= tolerated[call[0]], (call, outcome["errors"])
         assert outcome["sent"] == json.loads(json.dumps(sdk_process(call).sent)), call

@@ -14,6 +14,7 @@ import math
 import os
 from typing import Any
 
+from device_sdk_model import fixed_point_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +23,6 @@ from bridge.device import QUEUES, Translation, init_calls, privacy_calls, transl
 from bridge.errors import EventError
 from bridge.jsvalue import MISSING
 from bridge.webforms import PROFILE_FORMS, UNSENDABLE_KEYS, sanitize_key, sanitize_value
-from device_sdk_model import fixed_point_problems
 
 # More with DEVICE_EXAMPLES=5000 when hunting; the default keeps the suite quick.
 EXAMPLES = int(os.environ.get("DEVICE_EXAMPLES", "300"))

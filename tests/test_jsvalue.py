@@ -161,7 +161,7 @@ def test_js_json_and_js_string_match_node() -> None:
     values = [_random_value(rng) for _ in range(400)]
     answers = node("console.log(JSON.stringify(input.map(v => [JSON.stringify(v), String(v)])))", values)
     # Node parsed the same JSON text, so integer-like keys were reordered there as in any JS message.
-    for value, (expected_json, expected_string) in zip(values, answers):
+    for value, (expected_json, expected_string) in zip(values, answers, strict=True):
         assert js_json(value) == expected_json
         assert js_string(value) == expected_string
 
@@ -178,7 +178,7 @@ NUMBER_AND_DATE_STRINGS = [
 @needs_node
 def test_js_number_matches_node() -> None:
     answers = node("console.log(JSON.stringify(input.map(s => String(Number(s)))))", NUMBER_AND_DATE_STRINGS)
-    for text, expected in zip(NUMBER_AND_DATE_STRINGS, answers):
+    for text, expected in zip(NUMBER_AND_DATE_STRINGS, answers, strict=True):
         assert js_number_text(js_number(text)) == expected, text
 
 
@@ -212,7 +212,7 @@ def _date_mutations(rng: random.Random, count: int) -> list[str]:
 def test_js_date_parse_matches_node() -> None:
     texts = NUMBER_AND_DATE_STRINGS + _date_mutations(random.Random(11), 3000)
     answers = node("console.log(JSON.stringify(input.map(s => String(Date.parse(s)))))", texts)
-    mismatches = [(text, expected, js_number_text(js_date_parse(text))) for text, expected in zip(texts, answers)
+    mismatches = [(text, expected, js_number_text(js_date_parse(text))) for text, expected in zip(texts, answers, strict=True)
                   if js_number_text(js_date_parse(text)) != expected]
     assert mismatches == []
 
@@ -241,7 +241,7 @@ def test_js_json_parse_matches_node() -> None:
     texts = _mutations(random.Random(7))
     script = ("console.log(JSON.stringify(input.map(s => { try { return {ok: JSON.stringify(JSON.parse(s))} }"
               " catch (e) { return {error: e.message} } })))")
-    for text, expected in zip(texts, node(script, texts)):
+    for text, expected in zip(texts, node(script, texts), strict=True):
         try:
             got = {"ok": js_json(js_json_parse(text))}
         except JsSyntaxError as error:

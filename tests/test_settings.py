@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from bridge.errors import SettingsError
-from bridge.settings import DEFAULT_SDK_URL, REGIONS, Settings, load_settings, settings_table
+from bridge.settings import (
+    DEFAULT_SDK_URL,
+    REGIONS,
+    Settings,
+    load_settings,
+    settings_table,
+)
 
 
 def test_defaults_follow_the_design_table() -> None:

@@ -110,7 +110,7 @@ def test_pyodide_worker_boot_and_round_trip_against_cpython(browser: Any, server
     # Cold boots: each in a fresh context; the last one stays open for the per-message figures.
     boots: list[dict[str, float]] = []
     env: Env | None = None
-    for n in range(COLD_BOOTS):
+    for _ in range(COLD_BOOTS):
         if env is not None:
             check_env(env)
             env.context.close()

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from .conftest import Env
-from .e2e import assert_wire, bridge_log, cpython_calls, cpython_init_calls, effective_settings, expected_wire, wait_bridge_idle
+from .e2e import (
+    assert_wire,
+    bridge_log,
+    cpython_calls,
+    cpython_init_calls,
+    effective_settings,
+    expected_wire,
+    wait_bridge_idle,
+)
 
 pytestmark = pytest.mark.browser
 

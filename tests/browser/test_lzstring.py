@@ -46,10 +46,10 @@ def test_decoder_matches_npm_lz_string() -> None:
     done = subprocess.run(["node", "-e", script], input=json.dumps(strings), capture_output=True, text=True, check=True, timeout=60)
     encoded = json.loads(done.stdout)
     assert len(encoded) == len(strings)
-    for original, text in zip(strings, encoded):
+    for original, text in zip(strings, encoded, strict=True):
         assert decompress_from_base64(text) == original, text
     # The SDK's output differs only in trailing padding: the decoder must not depend on it.
-    for original, text in zip(strings[:50], encoded[:50]):
+    for original, text in zip(strings[:50], encoded[:50], strict=True):
         assert decompress_from_base64(text.rstrip("=")) == original
 
 

@@ -91,7 +91,7 @@ def _compare(env: Env, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[
     assert len(answers) == len(texts)
     mismatches = []
     parsed = []
-    for (label, _), text, answer in zip(requests, texts, answers):
+    for (label, _), text, answer in zip(requests, texts, answers, strict=True):
         want = json.loads(handle(text))
         got = json.loads(answer)
         parsed.append(got)
@@ -124,7 +124,7 @@ def test_boundary_answers_are_the_device_translation(booted_worker: Env) -> None
     requests = [(label, r) for label, r in requests if r["settings"] in (SETTINGS, SETTINGS_ANON)]
     answers = _python(booted_worker, [json.dumps(r, ensure_ascii=False) for _, r in requests])
     checked = 0
-    for (label, request), answer in zip(requests, answers):
+    for (label, request), answer in zip(requests, answers, strict=True):
         got = json.loads(answer)
         settings = Settings.from_config(request["settings"], require_account=False)
         if "config" in request:

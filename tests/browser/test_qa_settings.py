@@ -21,7 +21,14 @@ import pytest
 from bridge.settings import Settings
 
 from . import conftest
-from .conftest import ROOT, SETTINGS_ENV, collector_hosts, data_host, session_settings, source_config
+from .conftest import (
+    ROOT,
+    SETTINGS_ENV,
+    collector_hosts,
+    data_host,
+    session_settings,
+    source_config,
+)
 
 QA_SETTINGS = {"account_id": "QA-SG1-0001", "region": "sg1", "track_anonymous": True, "use_ip": True, "passcode": "QA-SECRET"}
 

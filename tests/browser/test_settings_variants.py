@@ -12,7 +12,13 @@ import pytest
 
 from .collector import expected_records
 from .conftest import NODE_MODULES, Env, build_bundle, serve_pyodide_cdn
-from .e2e import bridge_log, open_harness, run_calls, wait_bridge_idle, wait_harness_ready
+from .e2e import (
+    bridge_log,
+    open_harness,
+    run_calls,
+    wait_bridge_idle,
+    wait_harness_ready,
+)
 
 pytestmark = pytest.mark.browser
 

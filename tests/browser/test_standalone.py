@@ -5,7 +5,6 @@ survives a navigation."""
 
 from __future__ import annotations
 
-
 from typing import Any
 
 import pytest
@@ -83,8 +82,8 @@ def test_standalone_calls_before_anything_is_ready_arrive_in_order_once(env: Env
 
 
 def test_v3_calls_before_anything_is_ready_arrive_in_order_once(env: Env, bundle: str) -> None:
-    from .test_rudderstack import deliver_and_compare
     from .conftest import source_config
+    from .test_rudderstack import deliver_and_compare
 
     early = [["identify", "early-user", {"email": "early@example.com"}]] + [
         ["track", f"Early {i}", {"i": i}] for i in range(5)
