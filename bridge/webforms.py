@@ -17,7 +17,6 @@ from typing import Any, Final
 from .jsvalue import (
     JS_WHITESPACE,
     MISSING,
-    js_date_parse,
     js_json,
     js_number,
     js_string,
@@ -164,11 +163,13 @@ def education_form(value: Any) -> tuple[Any, str]:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DATE_PREFIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?", re.DOTALL)
+# ISO 8601 as JavaScript and CleverTap write it: a date, optionally a time (a Date serialised by JSON
+# is "1990-05-17T00:00:00.000Z"). Only these forms are read: a guess would send a wrong birthday.
+_ISO_DATE = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ]([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?"
+)
 _YYYYMMDD = re.compile(r"(?:\$D_)?(\d{4})(\d{2})(\d{2})")
-_EPOCH_TEXT = re.compile(r"(?:\$D_)?([+-]?\d+(?:\.\d+)?)")
-# Epoch numbers at or above this are milliseconds (1e11 seconds is the year 5138).
-_MS_THRESHOLD = 1e11
 
 
 def _wzrk_date(year: int, month: int, day: int) -> Any:
@@ -179,12 +180,11 @@ def _wzrk_date(year: int, month: int, day: int) -> Any:
     return f"$D_{year:04d}{month:02d}{day:02d}"
 
 
-def _from_epoch(number: float) -> Any:
+def _from_epoch_ms(number: float) -> Any:
     if not math.isfinite(number):
         return MISSING
-    seconds = number / 1000 if abs(number) >= _MS_THRESHOLD else number
     try:
-        moment = _EPOCH + timedelta(seconds=seconds)
+        moment = _EPOCH + timedelta(milliseconds=number)
     except OverflowError:
         return MISSING
     return _wzrk_date(moment.year, moment.month, moment.day)
@@ -193,29 +193,21 @@ def _from_epoch(number: float) -> Any:
 def dob_form(value: Any) -> tuple[Any, str]:
     """DOB as ``$D_YYYYMMDD``, the one text form the SDK accepts (it rejects ISO dates).
 
-    From an ISO date or date-time (the date as written), eight digits ``YYYYMMDD``, epoch seconds
-    or milliseconds (numbers or numeric text, UTC), or a date text JavaScript can parse (UTC).
+    Only the forms CleverTap documents, and nothing guessed: an ISO date or date-time (the date
+    as written: a birthday is a calendar date, not an instant), ``YYYYMMDD`` or ``$D_YYYYMMDD``
+    text, or a number of epoch milliseconds (UTC), which is what a JavaScript Date holds.
     """
-    reason = "must be a date"
+    reason = "must be a date: YYYY-MM-DD, an ISO date-time, YYYYMMDD or epoch milliseconds"
     if isinstance(value, bool):
         return MISSING, reason
     if isinstance(value, (int, float)):
-        from_number = _from_epoch(float(value))
+        from_number = _from_epoch_ms(float(value))
         return (from_number, "") if from_number is not MISSING else (MISSING, reason)
     if not isinstance(value, str):
         return MISSING, reason
     text = value.strip(JS_WHITESPACE)
-    found: Any = MISSING
-    if match := _YYYYMMDD.fullmatch(text):
-        found = _wzrk_date(int(match[1]), int(match[2]), int(match[3]))
-    elif match := _EPOCH_TEXT.fullmatch(text):
-        found = _from_epoch(float(match[1]))
-    elif (match := _DATE_PREFIX.fullmatch(text)) and not math.isnan(js_date_parse(text)):
-        found = _wzrk_date(int(match[1]), int(match[2]), int(match[3]))
-    else:
-        millis = js_date_parse(text)
-        if not math.isnan(millis):
-            found = _from_epoch(millis)
+    match = _YYYYMMDD.fullmatch(text) or _ISO_DATE.fullmatch(text)
+    found = _wzrk_date(int(match[1]), int(match[2]), int(match[3])) if match else MISSING
     return (found, "") if found is not MISSING else (MISSING, reason)
 
 

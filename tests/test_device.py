@@ -332,7 +332,7 @@ def test_a_profile_with_many_keys_is_sent_whole_as_the_sdk_sends_it() -> None:
 
 def test_warnings_name_the_trait_the_value_came_from() -> None:
     result = translate({"type": "identify", "userId": "u", "context": {"traits": {"birthday": "soon"}}}, {})
-    assert "birthday: 'soon' left out: DOB must be a date" in result.warnings
+    assert "birthday: 'soon' left out: DOB must be a date: YYYY-MM-DD, an ISO date-time, YYYYMMDD or epoch milliseconds" in result.warnings
 
 
 def test_a_trait_named_identity_replaces_the_user_id_but_stays_first() -> None:
