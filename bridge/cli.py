@@ -165,21 +165,16 @@ def _dry_run_failure(entry: dict[str, Any]) -> None:
           file=sys.stderr)
 
 
-def _lines(path: str) -> tuple[Iterator[bytes], int | None, Path | None]:
-    """The input's lines as bytes, its size when it is a regular file, and its path."""
+def _lines(path: str, files: contextlib.ExitStack) -> tuple[Iterator[bytes], int | None, Path | None]:
+    """The input's lines as bytes (read lazily), its size when it is a regular file, and its path."""
     if path == "-":
         return iter(sys.stdin.buffer), None, None
     try:
-        fh = open(path, "rb")  # noqa: SIM115 (closed by the generator)
+        fh = files.enter_context(open(path, "rb"))
     except OSError as error:
         raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-
-    def read() -> Iterator[bytes]:
-        with fh:
-            yield from fh
-
     size = os.fstat(fh.fileno()).st_size
-    return read(), size, Path(path)
+    return iter(fh), size, Path(path)
 
 
 def _ids(lines: Iterator[bytes]) -> Iterator[str]:
@@ -285,17 +280,22 @@ def _options(args: argparse.Namespace, stop: _CtrlC, on_failure: Callable[[dict[
 
 
 def _run(args: argparse.Namespace) -> int:
+    with contextlib.ExitStack() as files:
+        return _run_with(args, files)
+
+
+def _run_with(args: argparse.Namespace, files: contextlib.ExitStack) -> int:
     settings = _settings(args)
     config = cloud_config(settings)
     if args.command == "send":
-        lines, total, source = _lines(args.events)
+        lines, total, source = _lines(args.events, files)
         default = f"{args.events}.failed.jsonl" if source is not None else "clevertap-failed.jsonl"
         unit = "bytes"
     else:
         if bool(args.user_ids) == (args.from_file is not None):
             raise UsageError("delete: give user ids or --from FILE (one of the two)")
         if args.from_file is not None:
-            raw, _, source = _lines(args.from_file)
+            raw, _, source = _lines(args.from_file, files)
             ids: Iterator[str] = _ids(raw)
             total, unit = None, "ids"  # the number of ids in a file is not known before reading it
             default = f"{args.from_file}.failed.jsonl" if source is not None else "clevertap-delete-failed.jsonl"

@@ -321,10 +321,9 @@ class Uploader(_Runner):
                 if not raw.strip():
                     continue
                 self.tally.messages += 1
-                if self._stopping():
-                    self._not_sent(line_no, raw)
-                    break
                 current = (line_no, raw)
+                if self._stopping():
+                    break
                 self._take(line_no, raw)
                 current = None
                 if self.tally.messages % 1000 == 0:
@@ -334,7 +333,10 @@ class Uploader(_Runner):
                 if not self._batch.records:
                     self._report()
                     return self.tally
-            self._drop_batch()
+            self._drop_batch()  # in input order: the batch being built, this line, then the unread ones
+            if current is not None:
+                self._not_sent(*current)
+                current = None
             self._drain(numbered)
         except KeyboardInterrupt:
             # A second Ctrl-C: out now. The batch on the wire may or may not have reached CleverTap.
