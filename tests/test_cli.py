@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cloud_events import message
 from fake_clevertap import FakeCleverTap, every_nth
 
 from bridge.cli import main
@@ -43,31 +44,6 @@ def settings_file(tmp_path: Path, passcode: str | None = PASSCODE, **extra: str)
     path = tmp_path / "settings.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
-
-
-def message(n: int) -> dict[str, Any]:
-    """The n-th message of a mixed stream; each carries n, so each record is unique."""
-    kind = n % 6
-    user = f"user{n}"
-    if n % 50 == 7:
-        return {"type": "group", "userId": user, "groupId": "g"}  # the mapping refuses it
-    if n % 50 == 23:
-        return {"type": "track", "userId": user, "properties": {"n": n}}  # no event: refused
-    if n % 50 == 41:
-        return {"type": "track", "anonymousId": "a", "event": "Anonymous", "properties": {"n": n}}  # no user id
-    if kind == 0:
-        return {"type": "identify", "userId": user, "traits": {"email": f"{user}@example.com", "plan": "pro", "n": n}}
-    if kind == 1:
-        name = "Bad!Name" if n % 97 == 1 else "Product Viewed"  # CleverTap skips it (partial answer)
-        return {"type": "track", "userId": user, "event": name, "properties": {"sku": f"s{n}", "price": 9.5, "n": n}}
-    if kind == 2:
-        return {"type": "page", "userId": user, "name": "Home", "properties": {"url": f"https://example.com/{n}"}}
-    if kind == 3:
-        return {"type": "screen", "userId": user, "name": "Main", "properties": {"n": n}}
-    if kind == 4:
-        return {"type": "alias", "userId": user, "previousId": f"old{n}"}
-    return {"type": "track", "userId": user, "event": "Order Completed",
-            "properties": {"checkout_id": f"c{n}", "revenue": 20, "products": [{"sku": "a", "price": 10}, {"sku": "b"}]}}
 
 
 def clean(count: int) -> list[dict[str, Any]]:
