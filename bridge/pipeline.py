@@ -396,7 +396,7 @@ class Uploader(_Runner):
         except ValueError:
             message = raw.decode("utf-8", "replace").rstrip("\r\n")
         self.tally.not_sent += 1
-        self._fail({"message": message, "reason": reason or f"not sent: {self.tally.stopped or 'interrupted'}",
+        self._fail({"message": message, "reason": reason or f"not sent: {self._fatal or 'interrupted'}",
                     "line": line_no})
 
     def _drop_batch(self, reason: str = "") -> None:
@@ -526,7 +526,7 @@ class Deleter(_Runner):
     def _not_sent(self, ids: list[str], reason: str = "") -> None:
         for user_id in ids:
             self.tally.not_sent += 1
-            self._fail({"userId": user_id, "reason": reason or f"not sent: {self.tally.stopped or 'interrupted'}"})
+            self._fail({"userId": user_id, "reason": reason or f"not sent: {self._fatal or 'interrupted'}"})
 
     def _delete(self, chunk: list[str]) -> None:
         if not chunk:

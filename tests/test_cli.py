@@ -467,3 +467,45 @@ def test_ctrl_c_stops_after_the_request_in_flight_and_loses_nothing(tmp_path: Pa
     assert [e["line"] for e in lines] == list(range(201, 2001))
     assert {e["reason"] for e in lines} == {"not sent: interrupted"} and [e["message"] for e in lines] == messages[200:]
     assert summary_value(err, "not sent") == 1800 and summary_value(err, "records sent") == 200
+
+
+# -- stopping, at the pipeline's level -----------------------------------------------------------------------
+
+def track_lines(count: int) -> list[bytes]:
+    return [json.dumps({"type": "track", "event": "E", "userId": f"u{n}"}).encode() + b"\n" for n in range(count)]
+
+
+def test_a_stop_between_tries_fails_the_batch_as_not_sent() -> None:
+    stop = False
+    failures: list[dict[str, Any]] = []
+
+    def transport(request: HttpRequest) -> HttpResponse:
+        nonlocal stop
+        stop = True  # Ctrl-C while this request is on the wire
+        return HttpResponse(503, b'{"status": "fail", "error": "busy"}')
+
+    tally = Uploader(CONFIG, transport=transport, on_failure=failures.append, stop=lambda: stop, batch_size=2,
+                     policy=RetryPolicy(retries=5, backoff=0)).run(track_lines(5))
+    assert (tally.requests, tally.retries, tally.sent, tally.not_sent, tally.stopped) == (1, 0, 0, 5, "interrupted")
+    assert [f["line"] for f in failures] == [1, 2, 3, 4, 5]
+    assert failures[0]["reason"] == "not sent: interrupted (HTTP 503 after 1 try: busy)" and failures[0]["status"] == 503
+    assert {f["reason"] for f in failures[2:]} == {"not sent: interrupted"}
+
+
+def test_a_second_ctrl_c_stops_at_once_and_names_the_batch_on_the_wire() -> None:
+    failures: list[dict[str, Any]] = []
+    answers = iter([HttpResponse(200, b'{"status": "success"}')])
+
+    def transport(request: HttpRequest) -> HttpResponse:
+        answer = next(answers, None)
+        if answer is None:
+            raise KeyboardInterrupt
+        return answer
+
+    tally = Uploader(CONFIG, transport=transport, on_failure=failures.append, batch_size=2).run(track_lines(7))
+    assert tally.sent == 2 and tally.stopped == "aborted; input after line 5 was not read"
+    assert [(f["line"], f["reason"]) for f in failures] == [
+        (3, "interrupted while in flight: CleverTap may have processed it"),
+        (4, "interrupted while in flight: CleverTap may have processed it"),
+        (5, "not sent: interrupted"),
+    ]
