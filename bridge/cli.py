@@ -34,6 +34,8 @@ __all__ = ["main", "build_parser"]
 
 PROG = "clevertap-bridge"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The backoff's ceiling: 0.5 s doubled reaches it at the seventh try, so 8 retries span about 1.5 minutes.
+MAX_BACKOFF = 30.0
 
 
 class UsageError(Exception):
@@ -49,10 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--api-url", metavar="URL", help="base URL instead of https://<region>.api.clevertap.com (path prefix kept)")
         sub.add_argument("--failed", metavar="FILE", help="where what could not be delivered is written (JSON lines)")
         sub.add_argument("--dry-run", action="store_true", help="print the requests (passcode masked) and send nothing")
-        sub.add_argument("--retries", type=_count, default=5, metavar="N", help="tries after the first for one request (default 5)")
+        sub.add_argument("--retries", type=_count, default=8, metavar="N", help="tries after the first for one request (default 8)")
         sub.add_argument("--backoff", type=_seconds, default=0.5, metavar="S", help="first wait between tries, doubled each time (default 0.5)")
-        sub.add_argument("--max-wait", type=_seconds, default=60.0, metavar="S",
-                         help="longest wait between tries, a Retry-After included (default 60)")
+        sub.add_argument("--max-wait", type=_seconds, default=300.0, metavar="S",
+                         help=f"longest wait between tries: a Retry-After is honoured up to it (default 300); "
+                              f"the backoff alone stops growing at {MAX_BACKOFF:g}")
         sub.add_argument("--timeout", type=_seconds, default=30.0, metavar="S", help="seconds to wait for an answer (default 30)")
         sub.add_argument("--on-timeout", choices=("retry", "fail"), default="retry",
                          help="a request that timed out may have been processed: send it again (default; at least once) "
@@ -270,8 +273,8 @@ def _summary(command: str, tally: Tally, failed: FailedFile | None, dry_run: boo
 def _options(args: argparse.Namespace, stop: _CtrlC, on_failure: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     return {
         "on_failure": on_failure,
-        "policy": RetryPolicy(retries=args.retries, backoff=args.backoff, max_backoff=args.max_wait, jitter=0.5,
-                              max_retry_after=args.max_wait),
+        "policy": RetryPolicy(retries=args.retries, backoff=args.backoff, max_backoff=min(MAX_BACKOFF, args.max_wait),
+                              jitter=0.5, max_retry_after=args.max_wait),
         "stop": stop,
         "retry_timeouts": args.on_timeout == "retry",
         "timeout": args.timeout,
