@@ -249,7 +249,8 @@ def _summary(command: str, tally: Tally, failed: FailedFile | None, dry_run: boo
     noun = "messages" if command == "send" else "user ids"
     rows = [
         (f"{noun} read", tally.messages, ""),
-        ("records to send" if dry_run else ("records sent" if command == "send" else "ids deleted"), tally.sent,
+        (("records to send" if dry_run else "records sent") if command == "send" else
+         ("ids to delete" if dry_run else "ids deleted"), tally.sent,
          "(dry run: nothing sent)" if dry_run else ""),
         ("requests", tally.requests, f"({tally.retries} retries)" if not dry_run else ""),
     ]
