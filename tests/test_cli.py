@@ -509,3 +509,11 @@ def test_a_second_ctrl_c_stops_at_once_and_names_the_batch_on_the_wire() -> None
         (4, "interrupted while in flight: CleverTap may have processed it"),
         (5, "not sent: interrupted"),
     ]
+
+
+def test_the_command_line_stays_out_of_the_browser_wheel() -> None:
+    from bridge.wheel import wheel_modules
+
+    names = {path.name for path in wheel_modules(ROOT / "bridge")}
+    assert {"cli.py", "__main__.py", "pipeline.py"}.isdisjoint(names)
+    assert {"delivery.py", "upload.py", "settings.py"} <= names
