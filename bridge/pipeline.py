@@ -466,7 +466,8 @@ class Uploader(_Runner):
 
     def _partial(self, batch: _Batch, unprocessed: list[Any]) -> None:
         matched, unmatched = match_unprocessed(unprocessed, batch.records)
-        self.tally.sent += len(batch.records) - len(matched)
+        # An entry that names no record still stands for one record that did not arrive.
+        self.tally.sent += max(0, len(batch.records) - len(matched) - len(unmatched))
         self.tally.unprocessed += len(matched) + len(unmatched)
         by_message: dict[int, list[dict[str, Any]]] = {}
         for index in sorted(matched):
@@ -543,8 +544,16 @@ class Deleter(_Runner):
             return
         outcome = self._post(request)
         response = outcome.response
-        if response is not None and 200 <= response.status < 300 and not outcome.interrupted:
+        parsed = _parse(response.body) if response is not None else None
+        refused = isinstance(parsed, dict) and parsed.get("status") == "fail"  # a 2xx that says it failed
+        if response is not None and 200 <= response.status < 300 and not outcome.interrupted and not refused:
             self.tally.sent += len(chunk)
+        elif response is not None and refused and not outcome.interrupted:
+            text, code = _clevertap_error(response)
+            self.tally.failed += len(chunk)
+            for user_id in chunk:
+                self._fail({"userId": user_id, "reason": f"CleverTap answered fail: {text}", "status": response.status}
+                           | ({"code": code} if code is not None else {}))
         else:
             reason, fields = self._failure_reason(outcome)
             if outcome.interrupted:

@@ -517,3 +517,14 @@ def test_the_command_line_stays_out_of_the_browser_wheel() -> None:
     names = {path.name for path in wheel_modules(ROOT / "bridge")}
     assert {"cli.py", "__main__.py", "pipeline.py"}.isdisjoint(names)
     assert {"delivery.py", "upload.py", "settings.py"} <= names
+
+
+def test_a_2xx_that_says_fail_is_not_a_deletion() -> None:
+    from bridge.pipeline import Deleter
+
+    failures: list[dict[str, Any]] = []
+    answers = iter([HttpResponse(200, b'{"status": "success"}'), HttpResponse(200, b'{"status": "fail", "error": "no", "code": 7}')])
+    tally = Deleter(CONFIG, transport=lambda request: next(answers), on_failure=failures.append).run(
+        [f"u{i}" for i in range(150)])
+    assert (tally.sent, tally.failed, tally.requests) == (100, 50, 2)
+    assert failures[0] == {"userId": "u100", "reason": "CleverTap answered fail: no", "status": 200, "code": 7}
