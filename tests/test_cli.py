@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PASSCODE = "S3CRET-PASSCODE-xyz"
 CONFIG = {"accountId": "TEST-ACC-1", "passcode": PASSCODE, "region": "in1", "trackAnonymous": False,
           "enableObjectIdMapping": False}
-FAST = ["--backoff", "0", "--max-wait", "0.01", "--timeout", "2"]
+FAST = ["--backoff", "0", "--max-wait", "0.01", "--timeout", "5"]  # no normal answer takes 5 s on loopback
 
 
 def settings_file(tmp_path: Path, passcode: str | None = PASSCODE, **extra: str) -> Path:
@@ -117,7 +117,7 @@ def test_a_mixed_run_with_one_request_in_five_failing_delivers_every_record_once
     failed = tmp_path / "failed.jsonl"
     with FakeCleverTap(faults) as server:
         code, _, err = run(capsys, "send", events, "--settings", settings_file(tmp_path), "--api-url", server.base_url,
-                           "--failed", failed, "--batch-size", "100", *FAST, "--timeout", "1")
+                           "--failed", failed, "--batch-size", "100", *FAST, "--timeout", "2")
     assert code == 1
     # Server side: each record once, whether CleverTap took it or skipped it.
     taken = Counter(key(r) for r in server.accepted + server.unprocessed)
@@ -273,7 +273,7 @@ def test_a_timed_out_request_is_retried_so_it_may_arrive_twice(tmp_path: Path, c
     events = write_events(tmp_path / "events.jsonl", [message(2)])
     with FakeCleverTap(lambda k: "slow-processed" if k == 0 else "ok") as server:
         code, _, _ = run(capsys, "send", events, "--settings", settings_file(tmp_path), "--api-url", server.base_url,
-                         *FAST, "--timeout", "0.5")
+                         *FAST, "--timeout", "1")
     assert code == 0 and len(server.accepted) == 2 and server.accepted[0] == server.accepted[1]
 
 
