@@ -204,6 +204,7 @@ class _CtrlC:
 
     def __init__(self) -> None:
         self.requested = False
+        self._installed = False
         self._previous: Any = None
 
     def __call__(self) -> bool:
@@ -218,11 +219,12 @@ class _CtrlC:
     def __enter__(self) -> _CtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:  # the previous handler may be None (set outside Python): restore the default then
+            signal.signal(signal.SIGINT, self._previous if self._previous is not None else signal.default_int_handler)
 
 
 @contextlib.contextmanager
