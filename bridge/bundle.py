@@ -126,11 +126,11 @@ def privacy_table(settings: Settings) -> dict[str, list[list[Any]]]:
 def _setting_names() -> dict[str, str]:
     """Every name a browser setting may carry in a destination config (ours and the dashboard's) -> our name.
 
-    The passcode is not a browser setting: its names are left out with it.
+    The passcode is not a browser setting: its names are left out with it (and api_url, cloud mode's).
     """
     names: dict[str, str] = {}
     for f in dataclasses.fields(Settings):
-        if f.name == "passcode":
+        if f.name in ("passcode", "api_url"):
             continue
         names[f.name] = f.name
         if f.metadata.get("alias"):

@@ -96,6 +96,21 @@ def _check_url(key: str, value: Any) -> str:
     return value
 
 
+def _check_optional_url(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return _check_url(key, value)
+
+
+def _check_secret(key: str, value: Any) -> str | None:
+    # Like _check_optional_text, but the message never repeats the value: it is a credential.
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{key}: a {type(value).__name__} is not a string (value not shown: it is a secret)")
+    return str(value)
+
+
 def _check_optional_base_url(key: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -119,7 +134,7 @@ class Settings:
         None, "accountId", "a CleverTap project ID", "CleverTap project ID (required)", check=_check_account_id
     )
     passcode: str | None = _field(
-        None, "passcode", "a string", "cloud mode only; never written into a browser file", check=_check_optional_text
+        None, "passcode", "a string", "cloud mode only; never written into a browser file", check=_check_secret
     )
     region: str = _field(
         "none", "region", ", ".join(REGIONS), "CleverTap region; none means the SDK's default (eu1)", check=_check_region
@@ -152,6 +167,14 @@ class Settings:
     )
     target_domain: str | None = _field(
         None, None, "a domain name", "CleverTap's first-party proxy domain, if the site has one", check=_check_optional_host
+    )
+    # Cloud mode's command line (bridge.cli): another base for the REST API, path prefix kept.
+    api_url: str | None = _field(
+        None,
+        None,
+        "an http(s) URL",
+        "cloud mode: replaces `https://<region>.api.clevertap.com` (a proxy, a test server)",
+        check=_check_optional_url,
     )
 
     def __post_init__(self) -> None:
@@ -204,10 +227,12 @@ class Settings:
         return dataclasses.replace(self, **{name: getattr(theirs, name) for name in given if name})
 
     def to_config(self, include_passcode: bool = False) -> dict[str, Any]:
-        """The settings as a plain dict with our names; the passcode only when asked for."""
+        """The settings as a plain dict with our names; the passcode (and api_url, the command line's
+        server address, which no browser needs) only when asked for."""
         out = dataclasses.asdict(self)
         if not include_passcode:
             out.pop("passcode")
+            out.pop("api_url")
         return out
 
 

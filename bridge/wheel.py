@@ -15,10 +15,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["BUILD_ONLY", "wheel_name", "wheel_modules", "build_wheel"]
+__all__ = ["BUILD_ONLY", "SERVER_ONLY", "wheel_name", "wheel_modules", "build_wheel"]
 
 # Modules that serve the build, never the browser.
 BUILD_ONLY = frozenset({"bundle", "wheel", "manifest", "serve"})
+# Cloud mode's command line (and its streaming delivery): server side only, so not worth the browser's bytes.
+SERVER_ONLY = frozenset({"cli", "__main__", "pipeline"})
 
 # 1980-01-01, the earliest time a zip entry can carry: a fixed date makes the bytes reproducible.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -52,7 +54,7 @@ def wheel_modules(package_dir: Path) -> list[Path]:
     kept: list[Path] = []
     dropped: set[str] = set()
     for path in sorted(package_dir.glob("*.py")):
-        if path.stem in BUILD_ONLY or not _imports(path.read_text(encoding="utf-8")) <= allowed:
+        if path.stem in BUILD_ONLY | SERVER_ONLY or not _imports(path.read_text(encoding="utf-8")) <= allowed:
             dropped.add(path.stem)
         else:
             kept.append(path)
