@@ -248,6 +248,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         snippet=SNIPPET_FILE,
         snippet_integrity=snippet_integrity,
         integrity=static,
+        web_push=settings.web_push.enabled,
+        service_worker_path=settings.web_push.service_worker_path,
     )
     write("index.html", page.encode("utf-8"))
 
