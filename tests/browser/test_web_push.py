@@ -211,6 +211,57 @@ def test_the_soft_prompt_shows_the_configured_texts_and_accepting_registers_the_
     assert not [text for text in env.warnings() if "Content Security Policy" in text or "Refused to" in text]
 
 
+# The prompt designed in CleverTap's dashboard (webPushConfig boxType "new"): the SDK draws it itself, with the
+# dashboard's texts, and on "accept" uses the serviceWorkerPath of the bridge's call.
+DASHBOARD_PROMPT = {
+    "showBox": True,
+    "boxType": "new",
+    "showBellIcon": False,
+    "isPreview": False,
+    "boxConfig": {
+        "content": {
+            "title": "Dashboard title",
+            "description": "Dashboard description",
+            "icon": {"type": "default"},
+            "buttons": {"primaryButtonText": "Allow", "secondaryButtonText": "No thanks"},
+            "popupFrequency": 7,
+        },
+        "style": {
+            "overlay": {"enabled": False},
+            "card": {"color": "#ffffff", "borderRadius": 8, "borderEnabled": False, "position": "Top Right"},
+            "text": {"titleColor": "#111111", "descriptionColor": "#333333"},
+            "buttons": {
+                "primaryButton": {"buttonColor": "#1b6e20", "textColor": "#ffffff", "borderRadius": 4, "borderEnabled": False},
+                "secondaryButton": {"buttonColor": "#eeeeee", "textColor": "#111111", "borderRadius": 4, "borderEnabled": False},
+            },
+        },
+    },
+}
+
+
+def test_the_dashboards_prompt_drawn_by_the_sdk_registers_the_configured_worker_under_the_csp(env: Env, push_bundle: Path) -> None:
+    env.remove_received_hook()
+    env.context.add_init_script(CSP_RECORDER)
+    env.context.add_init_script(SUBSCRIBE_RECORDER)
+    dialog_requests: list[str] = []
+    _serve_cdn(env, dialog_requests)
+    env.collector.page_answers = [["enableWebPush", True, VAPID_KEY], ["tr", {"webPushConfig": DASHBOARD_PROMPT}]]
+
+    env.page.goto(_localhost(env, "/bundle-push/index.html"))
+    env.page.wait_for_selector("#pnWrapper #pnCard")
+    assert env.page.inner_text("#pnWrapper #title") == "Dashboard title"
+    assert env.page.inner_text("#pnWrapper #description") == "Dashboard description"
+    assert dialog_requests == []  # the SDK's own drawing: no script from CleverTap's CDN
+    assert env.page.evaluate(REGISTRATIONS) == []
+
+    env.context.grant_permissions(["notifications"], origin=_localhost(env, ""))
+    env.page.click("#pnWrapper #primaryButton")
+    env.page.wait_for_function("() => window.__subscribe.length > 0 && window.__subscribe[0].outcome")
+    assert env.page.evaluate(REGISTRATIONS) == [{"scope": _localhost(env, "/"), "script": _localhost(env, SW_PATH)}]
+    assert env.page.evaluate("() => window.__subscribe[0].userVisibleOnly") is True
+    assert env.page.evaluate("() => window.__cspViolations") == []
+
+
 def test_web_push_off_nothing_happens_even_when_the_account_has_it_on(env: Env, bundle: str) -> None:
     if session_settings().web_push.enabled:
         pytest.skip("the session bundle (QA's settings) has web push on")
