@@ -335,6 +335,17 @@ def test_an_in_app_message_renders_and_closes_under_the_manifests_csp(env: Env, 
     assert env.page.evaluate("() => document.querySelector('meta[http-equiv=Content-Security-Policy]').content") == manifest["csp"]["header"]
     # The SDK's own close button (an inline handler in the srcdoc iframe, which inherits the page's CSP) works.
     env.page.wait_for_selector("#wizParDiv0", state="detached")
+    # And the SDK reported the impression to CleverTap, as it does for a message it has shown.
+    env.collector.wait_for(
+        env.page,
+        lambda c: any(
+            isinstance(r.payload, dict)
+            and r.payload.get("evtName") == "Notification Viewed"
+            and r.payload.get("evtData", {}).get("wzrk_id") == IN_APP["wzrk_id"]
+            for r in c.requests
+        ),
+        what="the Notification Viewed event of the in-app message",
+    )
     assert env.page.evaluate("() => window.__cspViolations") == []
     assert not [text for text in env.warnings() if "Content Security Policy" in text or "Refused to" in text]
 
