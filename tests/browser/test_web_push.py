@@ -262,6 +262,19 @@ def test_the_dashboards_prompt_drawn_by_the_sdk_registers_the_configured_worker_
     assert env.page.evaluate("() => window.__cspViolations") == []
 
 
+def test_with_the_rudderstack_sdk_the_integration_makes_the_call_and_the_sdk_prompts(env: Env, push_bundle: Path) -> None:
+    dialog_requests: list[str] = []
+    _serve_cdn(env, dialog_requests)
+    env.collector.page_answers = PUSH_ANSWERS
+    options = {"destSDKBaseURL": _localhost(env, "/bundle-push"), "integrations": {"All": True}}
+    env.page.goto(_localhost(env, f"/pages/v3.html?o={quote(json.dumps(options))}"))
+    env.page.wait_for_selector("#wzrk_wrapper")
+    assert env.page.inner_text("#wzrk-title") == "Order updates"
+    assert [r["calls"] for r in bridge_log(env) if r.get("kind") == "web-push"] == [
+        web_push_calls(Settings.from_config({**TEST_SETTINGS, "web_push": WEB_PUSH}))
+    ]
+
+
 def test_web_push_off_nothing_happens_even_when_the_account_has_it_on(env: Env, bundle: str) -> None:
     if session_settings().web_push.enabled:
         pytest.skip("the session bundle (QA's settings) has web push on")
