@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,8 @@ MIME_TYPES = {
 }
 # Where the demo page finds the CleverTap Web SDK (demo.toml's sdk_url).
 VENDOR_PATH = "/vendor/clevertap.min.js"
+# Content-hashed names (bridge.bundle.hashed_name and the pyodide-<hash>/ folder) never change content.
+_HASHED = re.compile(r"(^|/)pyodide-[0-9a-f]{12}/|\.[0-9a-f]{12}\.[a-z]+$")
 
 
 class BundleHandler(http.server.SimpleHTTPRequestHandler):
@@ -38,10 +42,34 @@ class BundleHandler(http.server.SimpleHTTPRequestHandler):
             return str(self.vendor_file)
         return super().translate_path(path)
 
+    def send_head(self) -> Any:
+        # As a static host should: a precompressed copy (name.br, name.gz) when the browser takes it.
+        self._encoding: str | None = None
+        path = self.translate_path(self.path)
+        accepted = self.headers.get("Accept-Encoding", "")
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            if encoding in accepted and os.path.isfile(path + suffix):
+                self._encoding = encoding
+                original = self.path
+                self.path = self.path.split("?", 1)[0] + suffix
+                try:
+                    return super().send_head()
+                finally:
+                    self.path = original
+        return super().send_head()
+
+    def guess_type(self, path: Any) -> str:
+        text = str(path)
+        return super().guess_type(text[:-3] if text.endswith((".br", ".gz")) else text)
+
     def end_headers(self) -> None:
         # The bundle may be used from another origin: its blob worker fetches the wheel and Pyodide with CORS.
         self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-cache")
+        if getattr(self, "_encoding", None):
+            self.send_header("Content-Encoding", str(self._encoding))
+            self.send_header("Vary", "Accept-Encoding")
+        hashed = _HASHED.search(self.path.split("?", 1)[0])
+        self.send_header("Cache-Control", "public, max-age=31536000, immutable" if hashed else "no-cache")
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
