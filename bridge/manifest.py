@@ -54,8 +54,9 @@ def csp_header(directives: dict[str, list[str]]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
-# Pages name these two: they keep their names, so they must be revalidated (a short max-age).
-STABLE_NAMES = ("Clevertap.min.js", "rudderanalytics.js")
+def _hashed(name: str, names: dict[str, str | None]) -> bool:
+    """Whether ``name`` is one of the content-hashed files (or a precompressed copy of one)."""
+    return any(value and name.startswith(value) for value in names.values())
 
 
 def _preload(names: dict[str, str | None], files: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
@@ -94,10 +95,8 @@ def build_manifest(
     return {
         "names": dict(sorted(names.items())),
         "caching": {
-            "immutable": sorted(
-                n for n in files if n.split("/")[0].startswith("pyodide-") or any(v and n.startswith(v) for v in names.values())
-            ),
-            "revalidate": sorted(n for n in files if n.split("/")[0] in STABLE_NAMES or not n.split("/")[0].startswith(("pyodide-",)) and not any(v and n.startswith(v) for v in names.values())),
+            "immutable": sorted(n for n in files if _hashed(n, names)),
+            "revalidate": sorted(n for n in files if not _hashed(n, names)),
             "note": "immutable files have content-hashed names: Cache-Control: public, max-age=31536000, immutable; "
             "the others (pages name them) need revalidation, e.g. max-age=300. Serve name.br / name.gz with "
             "Content-Encoding br / gzip when the request accepts it (SRI covers the decoded bytes).",

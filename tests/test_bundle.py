@@ -597,3 +597,18 @@ def test_the_server_sends_precompressed_copies_and_caches_hashed_names(demo_bund
         assert response.headers["Content-Encoding"] is None  # not asked for
         assert response.headers["Cache-Control"] == "no-cache"  # a stable name: revalidated
         assert response.read() == (demo_bundle / "Clevertap.min.js").read_bytes()
+
+
+def test_the_manifest_says_what_can_be_cached_for_a_year_and_what_to_preload(demo_bundle: Path) -> None:
+    manifest = json.loads((demo_bundle / "manifest.json").read_text(encoding="utf-8"))
+    hashed = manifest["names"]
+    caching = manifest["caching"]
+    assert set(caching["immutable"]) | set(caching["revalidate"]) == set(manifest["files"])
+    assert {hashed["worker"], hashed["wheel"], hashed["pyodide"] + "pyodide.asm.wasm"} <= set(caching["immutable"])
+    assert {"Clevertap.min.js", "rudderanalytics.js", "index.html"} <= set(caching["revalidate"])
+    assert all(re.search(r"[0-9a-f]{12}", name) for name in caching["immutable"])
+    hints = manifest["preload"]
+    assert {hint["href"] for hint in hints} >= {hashed["worker"], hashed["pyodide"] + "pyodide.asm.wasm"}
+    for hint in hints:
+        assert hint["integrity"] == manifest["files"][hint["href"]]["integrity"]
+        assert hint["crossorigin"] == "anonymous"

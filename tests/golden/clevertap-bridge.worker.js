@@ -90,6 +90,7 @@
     var wheel = fetchBytes(options.baseUrl + CONFIG.wheelFile, CONFIG.wheelIntegrity); // in parallel with Pyodide
     wheel.then(null, function () { /* reported through the boot */ });
     var restored = false;
+    var snapshotError = null;
 
     function load(loadPyodide, snapshot, canStore) {
       var config = {
@@ -119,7 +120,8 @@
             return pyodide;
           }, function (error) {
             // A snapshot this runtime cannot take: forget it and boot as on a first visit.
-            scope.console.warn("[clevertap-bridge] the kept Python snapshot failed (" + String(error && error.message) + "): booting without it");
+            snapshotError = String(error && error.message);
+            scope.console.warn("[clevertap-bridge] the kept Python snapshot failed (" + snapshotError + "): booting without it");
             found[2].delete(key);
             return load(found[0], null, true);
           });
@@ -151,6 +153,7 @@
             }
           };
           answer.restored = restored;
+          answer.snapshotError = snapshotError;
           return answer;
         });
       });
@@ -163,7 +166,7 @@
       if (data.type === "boot" && !ready) {
         ready = boot(data);
         ready.then(function (handle) {
-          scope.postMessage({ type: "ready", version: CONFIG.version, restored: !!handle.restored });
+          scope.postMessage({ type: "ready", version: CONFIG.version, restored: !!handle.restored, snapshotError: handle.snapshotError });
         }, function (error) {
           scope.postMessage({ type: "failed", error: String(error && error.message ? error.message : error) });
         });
