@@ -15,12 +15,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["BUILD_ONLY", "SERVER_ONLY", "wheel_name", "wheel_modules", "build_wheel"]
+__all__ = ["BUILD_ONLY", "SERVER_ONLY", "BROWSER_ROOTS", "wheel_name", "wheel_modules", "wheel_stdlib_imports", "build_wheel"]
 
 # Modules that serve the build, never the browser.
 BUILD_ONLY = frozenset({"bundle", "wheel", "manifest", "serve"})
 # Cloud mode's command line (and its streaming delivery): server side only, so not worth the browser's bytes.
 SERVER_ONLY = frozenset({"cli", "__main__", "pipeline"})
+# What the worker imports (bridge.boundary); the wheel holds these and what they import, nothing more:
+# the cloud-mode modules stay out (bridge/__init__.py imports them on first use only).
+BROWSER_ROOTS = ("__init__", "boundary")
 
 # 1980-01-01, the earliest time a zip entry can carry: a fixed date makes the bytes reproducible.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -43,10 +46,31 @@ def _imports(source: str) -> set[str]:
     return names
 
 
-def wheel_modules(package_dir: Path) -> list[Path]:
-    """The files of the package that go into the wheel, sorted.
+def _relative_imports(tree: ast.AST) -> set[str]:
+    """The package's own modules that ``tree`` can import at run time (relative imports, first level).
 
-    A module goes in when it is not build-only and imports nothing outside the standard library
+    Imports under ``if TYPE_CHECKING`` never run, and a module ``__getattr__`` (PEP 562) imports only
+    when a name is asked for that the browser never asks for: both are left out of the closure.
+    """
+    targets: set[str] = set()
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            todo.extend(node.orelse)
+            continue
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level >= 1:
+            targets.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+        todo.extend(ast.iter_child_nodes(node))
+    return targets
+
+
+def wheel_modules(package_dir: Path, roots: tuple[str, ...] = BROWSER_ROOTS) -> list[Path]:
+    """The files of the package that go into the wheel, sorted: ``roots`` and what they import.
+
+    A module can go in when it is not build-only and imports nothing outside the standard library
     and the package itself; a module that needs more is left out, and the build fails if a kept
     module imports a left-out one.
     """
@@ -66,8 +90,30 @@ def wheel_modules(package_dir: Path) -> list[Path]:
                 bad = sorted(t for t in targets if t in dropped)
                 if bad:
                     raise RuntimeError(f"{path.name} imports {', '.join(bad)}, which is build-only or not stdlib-only")
+    by_name = {path.stem: path for path in kept}
+    needed: set[str] = set()
+    todo = [name for name in roots if name in by_name]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(t for t in _relative_imports(ast.parse(by_name[name].read_text(encoding="utf-8"))) if t in by_name)
     typed = package_dir / "py.typed"
-    return kept + ([typed] if typed.exists() else [])
+    return [path for path in kept if path.stem in needed] + ([typed] if typed.exists() else [])
+
+
+def wheel_stdlib_imports(package_dir: Path) -> set[str]:
+    """The standard-library modules the wheel's modules import (dotted names, as written)."""
+    names: set[str] = set()
+    for path in wheel_modules(package_dir):
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+    return names
 
 
 def _record_hash(data: bytes) -> str:

@@ -12,7 +12,8 @@ MODULES = ["bridge.errors", "bridge.settings", "bridge.jsvalue", "bridge.rules",
 
 
 def test_all_lists_every_public_name_of_the_package() -> None:
-    public = {name for name in vars(bridge) if not name.startswith("_")}
+    # dir(): the cloud-mode names are imported on first use (bridge.__getattr__), not at import.
+    public = {name for name in dir(bridge) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(bridge, name)).__name__ == "module"}
     assert set(bridge.__all__) == public - modules
     assert len(bridge.__all__) == len(set(bridge.__all__))
@@ -31,3 +32,16 @@ def test_package_level_names_are_the_module_objects() -> None:
 
     assert bridge.map_event is device.map_event
     assert bridge.transform is cloud.transform
+
+
+def test_importing_the_device_side_does_not_load_the_cloud_modules() -> None:
+    # The browser imports bridge.boundary only; its wheel leaves the cloud modules out.
+    import json
+    import subprocess
+    import sys
+
+    code = "import json, sys, bridge.boundary; print(json.dumps(sorted(m for m in sys.modules if m.startswith('bridge'))))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert not loaded & {"bridge.cloud", "bridge.upload", "bridge.router", "bridge.deletion", "bridge.delivery"}
+    assert {"bridge.boundary", "bridge.device"} <= loaded
