@@ -54,7 +54,6 @@ INTEGRATION_FILE = "Clevertap.min.js"
 SNIPPET_FILE = "rudderanalytics.js"
 # The SDK queues the JavaScript may push to; Python's calls name one of them.
 ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
-MAX_QUEUE = 1000
 STORAGE_PREFIX = "clevertap_bridge_"
 
 # How the JavaScript names the state of one privacy load option: a boolean, or absent (any
@@ -200,7 +199,6 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "privacyTable": privacy_table(settings),
         "queues": list(ALLOWED_QUEUES),
         "integrationKeys": list(INTEGRATION_KEYS),
-        "maxQueue": MAX_QUEUE,
         "storagePrefix": STORAGE_PREFIX,
         "workerFile": WORKER_FILE,
         "workerIntegrity": worker_integrity,
