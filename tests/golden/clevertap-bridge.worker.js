@@ -63,6 +63,9 @@
           // handle() never raises: an exception here is the interpreter itself failing (a fatal error,
           // out of memory), and the caller starts Python again.
           var answer = function (request) {
+            // After a fatal error Pyodide's API functions throw, but a proxy such as handle may still
+            // answer from a broken interpreter: ask the API first.
+            pyodide.checkInterrupt();
             return String(handle(String(request)));
           };
           answer.crash = function () { // test hook: what a fatal error in Python does
