@@ -100,7 +100,7 @@ def test_fuzzed_calls_arrive_once_or_are_named_in_a_warning(env: Env, bundle: st
             f"missing {len(missing)}: {[m[:300] for m in missing[:3]]}; extra {len(extra)}: {[e[:300] for e in extra[:3]]}"
         )
     kinds = Counter(outcome[r["id"]][0]["kind"] for r in received)
-    figures = {
+    figures: dict[str, Any] = {
         "variant": variant, "seed": seed, "calls": CALLS, "reached_integration": len(received) + len(not_json),
         "applied": kinds["applied"], "dropped": kinds["dropped"], "skipped": kinds["skipped"], "not_json": len(not_json),
         "refused_by_facade": len(refused_by_facade), "on_wire": len(got),

@@ -117,7 +117,7 @@ def test_two_tabs_sending_100_tracks_each_during_startup_deliver_every_event_onc
     other = _second_page(env)
     _open_v3(env, env.page, bundle, a)
     _open_v3(env, other, bundle, b)
-    names = [c[1] for c in a[1:] + b[1:]]
+    names = [str(c[1]) for c in a[1:] + b[1:]]
     try:
         _wait_for_events(env, names, timeout=float(os.environ.get("TABS_TIMEOUT", "240")))
     except AssertionError:
@@ -184,7 +184,7 @@ def test_v3_calls_made_while_a_part_cannot_load_go_once_on_the_next_page(env: En
     _open_v3(env, env.page, bundle, calls)
     env.wait_for_received(len(calls))
     messages = [r["message"] for r in env.received()]
-    env.page.wait_for_function("() => window.ClevertapBridge && window.ClevertapBridge.pending() === %d" % len(calls))
+    env.page.wait_for_function("n => window.ClevertapBridge && window.ClevertapBridge.pending() === n", arg=len(calls))
     env.page.wait_for_timeout(2000 if fault == "sdk" else 500)
     assert _event_names(env) == []
     assert not env.page_errors
