@@ -44,7 +44,7 @@
         function () { return ""; },
         function () { return "nul \u0000 and \u2028 sep"; },
         function () { return "<script>alert(1)</script>"; },
-        function () { return "x".repeat(chance(0.1) ? 50000 : 1500); },
+        function () { return "x".repeat(chance(0.03) ? 50000 : 1500); },
         function () { return "+1 555 000 " + Math.floor(random() * 10000); },
         function () { return "2001-02-03"; }
       ])();
