@@ -92,16 +92,24 @@ def test_fuzzed_calls_arrive_once_or_are_named_in_a_warning(env: Env, bundle: st
     # The wire: exactly the calls the bridge applied, in order, each once.
     applied_calls = [call for r in records if r["kind"] == "applied" for call in json.loads(r["calls"])]
     want = expected_records(applied_calls, use_ip=False)
+    for record in want:  # the collector leaves the SDK's tz out of a profile; a trait named tz is sent as it is
+        record.get("profile", {}).pop("tz", None)
     got = env.collector.records(include_optout=False)
     if got != want:
+        # The collector folds a request with the same rn and d as an earlier one as the SDK's replay of an
+        # unanswered request; after a login for a new user the SDK numbers its requests from 1 again, so a
+        # call identical to an earlier one (same user, same data) can look like a replay. Such a record is
+        # not missing when the unfolded requests carry it as often as the calls say.
         want_count = Counter(json.dumps(w, sort_keys=True) for w in want)
         got_count = Counter(json.dumps(g, sort_keys=True) for g in got)
-        missing = list((want_count - got_count).elements())
+        raw = Counter(json.dumps(r.record(), sort_keys=True) for r in env.collector.requests if not r.is_internal)
+        missing = [m for m in (want_count - got_count).elements() if raw[m] < want_count[m]]
         extra = list((got_count - want_count).elements())
-        raise AssertionError(
-            f"the wire differs from the applied calls: {len(want)} expected, {len(got)} arrived; "
-            f"missing {len(missing)}: {[m[:300] for m in missing[:3]]}; extra {len(extra)}: {[e[:300] for e in extra[:3]]}"
-        )
+        if missing or extra:
+            raise AssertionError(
+                f"the wire differs from the applied calls: {len(want)} expected, {len(got)} arrived; "
+                f"missing {len(missing)}: {[m[-1500:] for m in missing[:3]]}; extra {len(extra)}: {[e[-1500:] for e in extra[:3]]}"
+            )
     kinds = Counter(outcome[r["id"]][0]["kind"] for r in received)
     figures: dict[str, Any] = {
         "variant": variant, "seed": seed, "calls": CALLS, "reached_integration": len(received) + len(not_json),
@@ -111,5 +119,8 @@ def test_fuzzed_calls_arrive_once_or_are_named_in_a_warning(env: Env, bundle: st
     }
     record_property("fuzz", json.dumps(figures))
     print(f"\nfuzz: {figures}")
+    if variant == "standalone":
+        # Every call the page made reached the integration or was refused by the facade with a warning.
+        assert len(summary["made"]) == figures["reached_integration"] - (1 + len(FINAL)) + len(refused_by_facade)
     assert kinds["applied"] > CALLS // 10, "most fuzzed calls were refused: the generator or the bridge is off"
     assert figures["logins"] >= 10, "the fuzz made logins of different users in quick succession"

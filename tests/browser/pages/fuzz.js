@@ -136,7 +136,7 @@
       if (r < 0.84) {
         return ["page", pick(["Shop", null, 7]), chance(0.8) ? "fz page " + i : value(0), props()];
       }
-      if (r < 0.93) {
+      if (r < 0.93 && !withGroup) { // the v3 SDK (withGroup) has no screen()
         return ["screen", chance(0.8) ? "fz screen " + i : value(0), props()];
       }
       if (r < 0.97 || !withGroup) {
