@@ -127,6 +127,10 @@ def _second_page(env: Env) -> Any:
     return page
 
 
+# The integration's flow-control window (SDK_WINDOW in templates/Clevertap.min.js.j2).
+SDK_WINDOW = 20
+
+
 def test_two_tabs_sending_100_tracks_each_during_startup_deliver_every_event_once(env: Env, bundle: str) -> None:
     """Issue 9: two tabs of one site, 100 tracks each while everything starts: each event once on the wire."""
     a = [LOGIN] + [["track", f"Tab A {i}", {"i": i}] for i in range(100)]
@@ -172,14 +176,16 @@ def test_a_tab_closed_mid_drain_leaves_its_entries_to_the_other_tab(env: Env, bu
     taken = other.evaluate(
         "() => window.ClevertapBridge.log.filter(r => r.kind === 'applied').map(r => r.entry.message.event)"
     )
-    assert len(taken) >= left - 20, f"the other tab applied {len(taken)} of the {left} entries left"
+    # The bridge's window is 20 unanswered SDK requests; when the SDK's answers take over 3 s (a loaded
+    # machine) the bridge forgives the window once more, so up to two windows can be in the SDK's hands.
+    assert len(taken) >= left - 2 * SDK_WINDOW, f"the other tab applied {len(taken)} of the {left} entries left"
     _wait_or_explain(env, [other], taken, timeout=120)
     other.wait_for_timeout(3000)
     counts = Counter(_event_names(env))
     assert {n: c for n, c in counts.items() if c > 1} == {}, "an event arrived twice"
     missing = [n for n in names if counts[n] == 0]
     assert not set(missing) & set(taken)
-    assert len(missing) <= 20, f"{len(missing)} events handed to the closing tab's SDK never left: {missing[:10]}"
+    assert len(missing) <= 2 * SDK_WINDOW, f"{len(missing)} events handed to the closing tab's SDK never left: {missing[:10]}"
 
 
 # ---- calls made while the SDK or Python cannot load go on a later page -----------------------------------
