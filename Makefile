@@ -22,14 +22,19 @@ test: install check
 bundle: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT)
 
+# The pytest benchmarks (-m bench), then the side-by-side page-load benchmark (bench/run.py), which
+# prints its table and writes bench/results.json and bench/timeline.svg. BENCH_ARGS: e.g. --runs 5.
 bench: install
 	$(PY) -m pytest -m bench -s $(PYTEST_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
-# mypy --strict on the package, the tests and build.py; ruff with the rule set in pyproject.toml.
+# mypy --strict on the package, the tests, build.py and bench/; ruff with the rule set in pyproject.toml.
 check: typecheck lint
 
+# bench/ is checked on its own: it imports the browser tests' collector as tests.browser.collector.
 typecheck: install-python
 	$(PY) -m mypy
+	$(PY) -m mypy bench
 
 lint: install-python
 	$(PY) -m ruff check .
