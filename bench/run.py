@@ -33,7 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -279,8 +280,10 @@ def chromium_path(playwright: Any) -> str | None:
     return path
 
 
-def visit(playwright: Any, site: Site, executable: str | None, variant: str, profile: Path, burst_count: int) -> dict[str, Any]:
-    """One visitor: a new profile, a cold load, a warm load, a burst."""
+@contextmanager
+def open_visitor(playwright: Any, site: Site, executable: str | None, profile: Path) -> Iterator[Visitor]:
+    """A Chromium with its own persistent profile, the resolver rules and the certificate's hash, watched
+    for requests that would leave the machine."""
     args = ["--disable-gpu", "--disable-dev-shm-usage", f"--host-resolver-rules={host_resolver_rules(site.port)}",
             f"--ignore-certificate-errors-spki-list={site.spki}"]
     options: dict[str, Any] = {"headless": True, "args": args}
@@ -296,9 +299,22 @@ def visit(playwright: Any, site: Site, executable: str | None, variant: str, pro
             if parts.scheme in ("http", "https", "ws", "wss") and not is_bench_host(parts.hostname or ""):
                 visitor.escaped.append(request.url)
 
+        def on_failed(request: Any) -> None:
+            visitor.failed.append(f"{request.url}: {request.failure}")
+            if "ERR_NAME_NOT_RESOLVED" in str(request.failure):  # a name the resolver rules do not map
+                visitor.escaped.append(request.url)
+
         context.on("request", on_request)
-        context.on("requestfailed", lambda r: visitor.failed.append(f"{r.url}: {r.failure}"))
+        context.on("requestfailed", on_failed)
         page.on("pageerror", lambda e: visitor.page_errors.append(str(e)))
+        yield visitor
+    finally:
+        context.close()
+
+
+def visit(playwright: Any, site: Site, executable: str | None, variant: str, profile: Path, burst_count: int) -> dict[str, Any]:
+    """One visitor: a new profile, a cold load, a warm load, a burst."""
+    with open_visitor(playwright, site, executable, profile) as visitor:
         result: dict[str, Any] = {"variant": variant}
         for view in VIEWS:
             result[view] = load_page(site, visitor, variant, view)
@@ -307,8 +323,6 @@ def visit(playwright: Any, site: Site, executable: str | None, variant: str, pro
         result["failed_requests"] = visitor.failed
         result["page_errors"] = visitor.page_errors
         return result
-    finally:
-        context.close()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -466,13 +480,18 @@ def _chromium_version(executable: str | None, playwright: Any) -> str:
         return "unknown"
 
 
-def start_site(work: Path) -> Site:
-    """Build the bundle into ``work`` and start the TLS server with everything mounted."""
+def start_site(work: Path, bundle: bool = True) -> Site:
+    """Build the bundle into ``work`` (unless ``bundle`` is false: ``direct`` alone needs none) and start the
+    TLS server with everything mounted. The bundle's whole folder is served as it is: file names other than
+    Clevertap.min.js and rudderanalytics.js are the bundle's own business."""
     settings = Settings.from_config(TEST_SETTINGS)
     bundle_dir = work / "bundle"
-    build_bundle(settings, bundle_dir)
-    if not (bundle_dir / "Clevertap.min.js").is_file() or not (bundle_dir / "rudderanalytics.js").is_file():
-        raise SystemExit(f"bench: the bundle has no Clevertap.min.js or rudderanalytics.js: {sorted(p.name for p in bundle_dir.iterdir())}")
+    if bundle:
+        build_bundle(settings, bundle_dir)
+        if not (bundle_dir / "Clevertap.min.js").is_file() or not (bundle_dir / "rudderanalytics.js").is_file():
+            raise SystemExit(f"bench: the bundle has no Clevertap.min.js or rudderanalytics.js: {sorted(p.name for p in bundle_dir.iterdir())}")
+    else:
+        bundle_dir.mkdir(parents=True, exist_ok=True)
     for needed in (RUDDERSTACK_UMD / "index.js", CLEVERTAP_SDK):
         if not needed.is_file():
             raise SystemExit(f"bench: {needed} is missing: run `make install-npm`")
@@ -507,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="clevertap-bench-") as tmp:
         work = Path(tmp)
-        site = start_site(work)
+        site = start_site(work, bundle=variants != ["direct"])
         try:
             with sync_playwright() as playwright:
                 executable = chromium_path(playwright)

@@ -136,7 +136,7 @@ class BenchServer:
         root = folder.resolve()
         self.mounts[prefix.strip("/")] = root
         for path in root.rglob("*"):
-            if path.is_file():
+            if path.is_file() and path.suffix not in (".gz", ".br"):
                 self._static(path)
         return f"https://{SITE_HOST}/{prefix.strip('/')}/"
 

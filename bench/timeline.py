@@ -20,7 +20,7 @@ LANES = [
     ("rudderstack", "RudderStack", "#1e88e5"),
     ("integration", "integration JS", "#43a047"),
     ("clevertap-sdk", "CleverTap SDK", "#fb8c00"),
-    ("python", "Python (Pyodide, wheel)", "#8e24aa"),
+    ("python", "Python files (boot: light)", "#8e24aa"),
     ("clevertap-wire", "CleverTap wire", "#212121"),
 ]
 LONGTASK_COLOR = "#e53935"
@@ -77,6 +77,13 @@ def render_svg(results: dict[str, Any]) -> str:
             load = run[view]
             timeline = load["timeline"]
             parts.append(f"<rect x='{LEFT}' y='{y}' width='{PLOT_W}' height='{row_h - 12}' class='bg'/>")
+            ready = timeline.get("marks", {}).get("pythonReady")
+            python = [r["start"] for r in timeline["requests"] if r["category"] == "python"]
+            if python and isinstance(ready, int | float):
+                # Python's boot, from its first file asked for to ready: downloads, then CPU.
+                lane_y = y + 2 + [k for k, *_ in LANES].index("python") * LANE_H
+                parts.append(f"<rect x='{x(min(python)):.1f}' y='{lane_y}' width='{max(x(ready) - x(min(python)), 1.5):.1f}' "
+                             f"height='{LANE_H - 2}' fill='#e1bee7'><title>Python boot {min(python):.0f}-{ready:.0f} ms</title></rect>")
             for lane, (key, _label, color) in enumerate(LANES):
                 lane_y = y + 2 + lane * LANE_H
                 for req in timeline["requests"]:
@@ -93,7 +100,6 @@ def render_svg(results: dict[str, Any]) -> str:
                     continue
                 parts.append(f"<rect x='{x(start):.1f}' y='{lt_y}' width='{max(x(start + duration) - x(start), 1.5):.1f}' "
                              f"height='{LANE_H - 2}' fill='{LONGTASK_COLOR}'><title>long task {duration:.0f} ms</title></rect>")
-            ready = timeline.get("marks", {}).get("pythonReady")
             if isinstance(ready, int | float):
                 parts.append(f"<line x1='{x(ready):.1f}' x2='{x(ready):.1f}' y1='{y}' y2='{y + row_h - 12}' class='py'>"
                              f"<title>Python ready {ready:.0f} ms</title></line>")
@@ -118,9 +124,9 @@ def render_svg(results: dict[str, Any]) -> str:
     for _key, label, color in [*LANES, ("longtask", "main-thread long task", LONGTASK_COLOR)]:
         legend.append(f"<rect x='{lx}' y='30' width='12' height='8' fill='{color}'/>"
                       f"<text x='{lx + 16}' y='38' class='s'>{escape(label)}</text>")
-        lx += 20 + 6.2 * len(label) + 10
+        lx += 22 + 5.6 * len(label)
     legend.append(f"<line x1='{lx}' x2='{lx}' y1='26' y2='42' class='fe'/><text x='{lx + 6}' y='38' class='s'>first event on CleverTap's wire</text>")
-    legend.append(f"<line x1='{lx + 200}' x2='{lx + 200}' y1='26' y2='42' class='py'/><text x='{lx + 206}' y='38' class='s'>Python ready</text>")
+    legend.append(f"<line x1='{lx + 185}' x2='{lx + 185}' y1='26' y2='42' class='py'/><text x='{lx + 191}' y='38' class='s'>Python ready</text>")
     height = y
     when = escape(str(results.get("generated", "")))
     head = (f"<text x='8' y='18' class='h'>clevertap-bridge: load timeline of the median run per variant "
