@@ -65,5 +65,9 @@ def test_direct_visitor_cold_warm_burst_and_the_summary(playwright: Any, tmp_pat
     assert summary["ratios"]["direct"]["cold.bytes"] == 1.0
     assert summary["targets"] == []  # targets are for the bridge's variants
     assert "first event on the wire, cold" in run.table(summary)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{run.README_START}\nold\n{run.README_END}\ntail\n", encoding="utf-8")
+    assert run.update_readme(readme, "new block")
+    assert readme.read_text(encoding="utf-8") == f"# x\n{run.README_START}\nnew block\n{run.README_END}\ntail\n"
     svg = importlib.import_module("bench.timeline").render_svg(results)
     assert svg.startswith("<svg") and ">direct</text>" in svg and "first visit" in svg
