@@ -23,11 +23,13 @@
     }
   }, 5);
   setTimeout(function () { clearInterval(poll); }, 120000);
-  // One page view: who the visitor is, what they looked at.
+  // One page view: who the visitor is, what they looked at. Every call carries the view's name (?view=), so
+  // the bench tells this page's calls from the SDK resending an earlier page's.
+  var view = new URLSearchParams(location.search).get("view") || "";
   bench.calls = [
-    ["identify", "bench-user-1", { email: "jane@example.com", name: "Jane Doe", plan: "pro" }],
-    ["track", "Product Viewed", { sku: "sku-1", price: 12.5, currency: "EUR" }],
-    ["page", "Shop", "Home", { section: "landing" }]
+    ["identify", "bench-user-1", { email: "jane@example.com", name: "Jane Doe", plan: "pro", visit: view }],
+    ["track", "Product Viewed", { sku: "sku-1", price: 12.5, currency: "EUR", view: view }],
+    ["page", "Shop", "Home", { section: "landing", view: view }]
   ];
   bench.run = function (analytics) {
     bench.calls.forEach(function (call) { analytics[call[0]].apply(analytics, call.slice(1)); });
