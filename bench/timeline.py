@@ -124,7 +124,7 @@ def render_svg(results: dict[str, Any]) -> str:
     for _key, label, color in [*LANES, ("longtask", "main-thread long task", LONGTASK_COLOR)]:
         legend.append(f"<rect x='{lx}' y='30' width='12' height='8' fill='{color}'/>"
                       f"<text x='{lx + 16}' y='38' class='s'>{escape(label)}</text>")
-        lx += 22 + 5.6 * len(label)
+        lx += 24 + 6.0 * len(label)
     legend.append(f"<line x1='{lx}' x2='{lx}' y1='26' y2='42' class='fe'/><text x='{lx + 6}' y='38' class='s'>first event on CleverTap's wire</text>")
     legend.append(f"<line x1='{lx + 185}' x2='{lx + 185}' y1='26' y2='42' class='py'/><text x='{lx + 191}' y='38' class='s'>Python ready</text>")
     height = y
