@@ -225,7 +225,8 @@ def test_translation_is_frozen_and_plain_data() -> None:
 
 
 def test_public_names() -> None:
-    from bridge import webforms, weblimits
+    from bridge.device import _forms as webforms
+    from bridge.device import _limits as weblimits
 
     assert set(device.__all__) >= {"Translation", "translate", "map_event", "init_calls", "privacy_calls"}
     for module in (device, webforms, weblimits):
@@ -341,7 +342,7 @@ def test_a_trait_named_identity_replaces_the_user_id_but_stays_first() -> None:
 
 
 def test_every_restricted_system_event_is_refused() -> None:
-    from bridge.webforms import SYSTEM_EVENTS
+    from bridge.device._forms import SYSTEM_EVENTS
 
     assert len(SYSTEM_EVENTS) == 6
     for name in SYSTEM_EVENTS:

@@ -1,4 +1,4 @@
-"""bridge.rules: the shared lookups and tables (reference/cloud-mode.md §5, §7, §8)."""
+"""bridge.core's rules: the shared lookups and tables (reference/cloud-mode.md §5, §7, §8)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from bridge.jsvalue import MISSING
-from bridge.rules import (
+from bridge.core import (
     CHARGED_FIELDS,
     CUSTOM_ATTRIBUTE_EXCLUSIONS,
     EMAIL_ONLY,
     FIRST_NAME,
     LAST_NAME,
+    MISSING,
     PROFILE_FIELDS,
     STRINGIFY_EXEMPT,
     USER_ID,

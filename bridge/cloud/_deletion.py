@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import EventError, SettingsError
-from .jsvalue import js_truthy
-from .upload import endpoint
+from ..core import js_truthy
+from ..errors import EventError, SettingsError
+from ._upload import endpoint
 
 __all__ = ["DELETE_BATCH_SIZE", "plan_user_deletion"]
 

@@ -1,9 +1,8 @@
 """Cloud mode, one message at a time: RudderStack messages to CleverTap upload API requests.
 
 This is the processor step of RudderStack's cloud-mode CleverTap transformer
-(reference/cloud-mode.md §1-§12, §16), built on the shared rules of :mod:`bridge.rules` and the
-JavaScript value semantics of :mod:`bridge.jsvalue`. :func:`transform` returns the request
-envelopes; :mod:`bridge.router` batches them and :mod:`bridge.delivery` sends them.
+(reference/cloud-mode.md §1-§12, §16), built on the shared rules and JavaScript value semantics of :mod:`bridge.core`.
+:func:`transform` returns the request envelopes; ``_router`` batches them and ``_delivery`` sends them.
 """
 
 from __future__ import annotations
@@ -11,32 +10,29 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import EventError
-from .jsvalue import (
+from ..core import (
     JS_WHITESPACE,
     MISSING,
-    JsSyntaxError,
-    js_date_parse,
-    js_json,
-    js_json_parse,
-    js_number,
-    js_string,
-    js_truthy,
-    js_typeof,
-)
-from .rules import (
     STRINGIFY_EXEMPT,
     charged_event_data,
     custom_attributes,
     get_path,
     is_order_completed,
     is_usable,
+    js_json,
+    js_json_parse,
+    js_number,
+    js_string,
+    js_truthy,
+    js_typeof,
     mapped_profile,
     overrides,
     page_name_value,
     user_id,
     user_id_only,
 )
+from ..errors import EventError, JsSyntaxError, ReferenceCrash
+from ._jsdate import js_date_parse
 
 __all__ = [
     "transform",
@@ -126,7 +122,7 @@ def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str,
         raise EventError("Message Type is not present. Aborting message.")
     if not isinstance(kind, str):
         # The reference calls message.type.toLowerCase(): a TypeError, reported as a 500.
-        raise EventError("message.type.toLowerCase is not a function", 500)
+        raise ReferenceCrash("message.type.toLowerCase is not a function")
     kind = kind.lower()
     if kind == "identify":
         return [envelope([record], config) for record in _identify_records(message, config)]
@@ -220,7 +216,7 @@ def _token_record(message: dict[str, Any]) -> dict[str, Any] | None:
     if js_truthy(os_name):
         if not isinstance(os_name, str):
             # The reference lower-cases it unguarded: a TypeError, reported as a 500.
-            raise EventError("deviceOS.toLowerCase is not a function", 500)
+            raise ReferenceCrash("deviceOS.toLowerCase is not a function")
         os_name = os_name.lower()
     anonymous_id = message.get("anonymousId", MISSING)
     token = get_path(message, "context.device.token")
@@ -330,7 +326,7 @@ def _parse_items(data: dict[str, Any]) -> None:
     try:
         parsed = js_json_parse(items if isinstance(items, str) else js_string(items))
     except JsSyntaxError as error:
-        raise EventError(str(error), 500) from None
+        raise ReferenceCrash(str(error)) from None
     data["Items"] = parsed
     if not isinstance(parsed, list) or js_typeof(parsed[0] if parsed else MISSING) != "object":
         raise EventError("Products property value must be an array of objects")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .jsvalue import (
+from ._jsvalue import (
     JS_WHITESPACE,
     MISSING,
     js_number,
@@ -38,6 +38,8 @@ __all__ = [
     "CUSTOM_ATTRIBUTE_EXCLUSIONS",
     "mapped_profile",
     "custom_attributes",
+    "custom_pairs",
+    "set_path",
     "overrides",
     "is_order_completed",
     "CHARGED_FIELDS",
@@ -180,6 +182,15 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
     is a path that creates nested objects, as the set-value package does in the reference.
     """
     target: dict[str, Any] = {} if into is None else into
+    for key, value in custom_pairs(message):
+        set_path(target, key, value)
+    return target
+
+
+def custom_pairs(message: Any) -> tuple[tuple[str, Any], ...]:
+    """The traits that are custom attributes (§7.5), as (key, value) in the order they are set:
+    ``traits`` first, then ``context.traits``. Set them with :func:`set_path`."""
+    pairs: list[tuple[str, Any]] = []
     for root in ("traits", "context.traits"):
         traits = get_path(message, root)
         if not isinstance(traits, dict):
@@ -187,8 +198,8 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
         for key, value in traits.items():
             if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or value is MISSING:
                 continue
-            _set_path(target, key, value)
-    return target
+            pairs.append((key, value))
+    return tuple(pairs)
 
 
 # The reference copies custom fields with the npm package set-value (4.x), whose path rules these
@@ -240,7 +251,7 @@ def _slot(part: str | float) -> int | None:
     return int(part)
 
 
-def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
+def set_path(target: dict[str, Any], key: str, value: Any) -> None:
     """set-value's ``set(target, key, value)`` on JSON-like data."""
     if key == "":
         return
@@ -320,7 +331,7 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
         if key not in _CHARGED_CONSUMED and key not in _PROTO_KEYS and value is not MISSING:
             # The reference copies them with the same extractCustomFields as traits: a dotted key
             # is a path there too ({"a.b": 1} gives {"a": {"b": 1}}).
-            _set_path(data, key, value)
+            set_path(data, key, value)
     return data
 
 

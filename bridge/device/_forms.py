@@ -14,7 +14,7 @@ from collections.abc import Callable, Container
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .jsvalue import (
+from ..core import (
     JS_WHITESPACE,
     MISSING,
     js_json,

@@ -4,9 +4,9 @@
 
 Each call is ``[queue, *args]`` for ``window.clevertap[queue].push(*args)``, with queue one of
 ``event``, ``profile``, ``onUserLogin``, ``privacy``. Lookups, identity and custom attributes are
-the cloud mode's (:mod:`bridge.rules`), so a user looks the same whichever mode sent the data.
+the cloud mode's (:mod:`bridge.core`), so a user looks the same whichever mode sent the data.
 Where the modes differ it is because the Web SDK drops or rewrites what it does not accept: the
-values are put in the SDK's accepted forms here (:mod:`bridge.webforms`), so what this returns is
+values are put in the SDK's accepted forms here (``_forms``), so what this returns is
 what reaches CleverTap, and every change comes with a warning that names the field and the value.
 A message that cannot be sent raises :class:`~bridge.errors.EventError` saying why.
 """
@@ -20,11 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import rules
-from .errors import EventError, UnsupportedMessage
-from .jsvalue import MISSING, js_string, js_truthy
-from .settings import Settings
-from .webforms import (
+from ..core import MISSING, Settings, js_string, js_truthy
+from ..core import _rules as rules
+from ..errors import EventError, UnsupportedMessage
+from ._forms import (
     MAX_CHARGED_ITEMS,
     PROFILE_FORMS,
     PROFILE_UNSENDABLE_KEYS,
@@ -38,7 +37,7 @@ from .webforms import (
     sanitize_tree,
     show,
 )
-from .weblimits import limit_nested
+from ._limits import limit_nested
 
 __all__ = ["Translation", "translate", "map_event", "init_calls", "privacy_calls", "QUEUES", "INTEGRATION_KEYS"]
 

@@ -1,0 +1,247 @@
+"""The bundle generator: renders the browser files from Jinja2 templates for one site's settings.
+
+``build_bundle(settings, out_dir)`` writes (see /work/notes/bundle-api.md for the contract):
+
+    Clevertap.min.js               RudderStack drop-in: window.Clevertap_RS.Clevertap
+    clevertap-bridge.worker.js     Pyodide + the bridge wheel behind a JSON boundary
+    rudderanalytics.js             standalone snippet (the same integration, plus a rudderanalytics facade)
+    bridge-<version>-py3-none-any.whl
+    pyodide/                       the Pyodide runtime (unless settings.pyodide_url is set)
+    index.html, demo.js, demo.css  the demo page
+    manifest.json                  sizes, SRI hashes, versions, CSP
+
+Everything is validated and rendered into a temporary directory first, then moved into place, so
+a failed build leaves no output. Every value that enters JavaScript passes through :func:`to_js`;
+the templates refuse any other value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .. import __version__
+from ..core import Settings
+from ..device import INTEGRATION_KEYS, QUEUES, init_calls
+from ..errors import BuildError, SettingsError
+from ._manifest import build_manifest, csp_directives, csp_header, sri
+from ._wheel import build_wheel, wheel_name
+
+__all__ = [
+    "BuildError",
+    "JsValue",
+    "to_js",
+    "privacy_table",
+    "PRIVACY_STATES",
+    "PYODIDE_FILES",
+    "build_bundle",
+    "render_bundle",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PYODIDE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+STATIC_FILES = ("demo.css", "demo.js")
+WORKER_FILE = "clevertap-bridge.worker.js"
+INTEGRATION_FILE = "Clevertap.min.js"
+SNIPPET_FILE = "rudderanalytics.js"
+# The SDK queues the JavaScript may push to; Python's calls name one of them.
+ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
+MAX_QUEUE = 1000
+STORAGE_PREFIX = "clevertap_bridge_"
+
+# How the JavaScript names the state of one privacy load option: a boolean, or absent (any
+# other value counts as absent).
+PRIVACY_STATES = ("absent", "true", "false")
+_STATE_VALUES: dict[str, bool] = {"true": True, "false": False}
+
+
+class JsValue(str):
+    """Text already escaped for JavaScript by :func:`to_js`; the only thing a template may print."""
+
+
+_JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def to_js(value: Any) -> JsValue:
+    """``value`` as a JavaScript literal that is safe inside a script and inside an HTML <script>.
+
+    JSON, then ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u`` escapes: no ``</script>``, no
+    ``<!--``, no line terminator that older engines reject inside a string literal.
+    """
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    for char, escape in _JS_ESCAPES.items():
+        text = text.replace(char, escape)
+    return JsValue(text)
+
+
+def _only_js(value: Any) -> Any:
+    # Jinja's finalize hook sees every {{ ... }} output: refuse anything not escaped by to_js.
+    if isinstance(value, JsValue):
+        return value
+    raise jinja2.TemplateError(f"{value!r} reaches a JavaScript template without the |js filter")
+
+
+def _environments(templates: Path) -> tuple[jinja2.Environment, jinja2.Environment]:
+    loader = jinja2.FileSystemLoader(str(templates))
+    js = jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, finalize=_only_js, keep_trailing_newline=True, autoescape=False
+    )
+    js.filters["js"] = to_js
+    html = jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=True
+    )
+    return js, html
+
+
+def privacy_table(settings: Settings) -> dict[str, list[list[Any]]]:
+    """``init_calls`` for every state of the load options optOut and useIP, keyed ``"<optOut>,<useIP>"``.
+
+    Pyodide boots in seconds, but the privacy calls must be queued before the account is set:
+    so Python answers every case at build time and the JavaScript only looks the answer up.
+    """
+    table: dict[str, list[list[Any]]] = {}
+    for opt_out in PRIVACY_STATES:
+        for use_ip in PRIVACY_STATES:
+            options: dict[str, bool] = {}
+            if opt_out in _STATE_VALUES:
+                options["optOut"] = _STATE_VALUES[opt_out]
+            if use_ip in _STATE_VALUES:
+                options["useIP"] = _STATE_VALUES[use_ip]
+            table[f"{opt_out},{use_ip}"] = init_calls(settings, {"CleverTap": options})
+    return table
+
+
+def _setting_names() -> dict[str, str]:
+    """Every name a browser setting may carry in a destination config (ours and the dashboard's) -> our name.
+
+    The passcode is not a browser setting: its names are left out with it.
+    """
+    names: dict[str, str] = {}
+    for f in dataclasses.fields(Settings):
+        if f.name == "passcode":
+            continue
+        names[f.name] = f.name
+        if f.metadata.get("alias"):
+            names[f.metadata["alias"]] = f.name
+    return dict(sorted(names.items()))
+
+
+def _pinned_versions(root: Path) -> dict[str, str]:
+    # package.json pins exact versions; reading it (not node_modules) works with pyodide_url too.
+    try:
+        package = json.loads((root / "package.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{root / 'package.json'}: missing; the bundle is built from a checkout of the project") from None
+    deps = {**package.get("dependencies", {}), **package.get("devDependencies", {})}
+    return {"bridge": __version__, "pyodide": deps["pyodide"], "clevertap-web-sdk": deps["clevertap-web-sdk"]}
+
+
+def _check(settings: Settings, root: Path) -> None:
+    if not set(QUEUES) <= set(ALLOWED_QUEUES):
+        raise BuildError(f"bridge.device names queues {sorted(set(QUEUES) - set(ALLOWED_QUEUES))} the JavaScript does not allow")
+    if not isinstance(settings, Settings):
+        raise SettingsError(f"settings: {settings!r} is not a Settings")
+    if settings.account_id is None:
+        raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
+    if settings.pyodide_url is None and not (root / "node_modules" / "pyodide" / "pyodide.js").is_file():
+        raise BuildError(f"{root / 'node_modules' / 'pyodide'}: Pyodide is not installed: run `make install-npm`")
+
+
+def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[str, Any]:
+    """Write the bundle for ``settings`` into the empty directory ``out_dir``; returns the manifest."""
+    _check(settings, root)
+    versions = _pinned_versions(root)
+    js_env, html_env = _environments(root / "templates")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def write(name: str, data: bytes) -> str:
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return sri(data)
+
+    pyodide_integrity: str | None = None
+    if settings.pyodide_url is None:
+        for name in PYODIDE_FILES:
+            source = root / "node_modules" / "pyodide" / name
+            if not source.is_file():
+                raise BuildError(f"{source}: missing from the Pyodide package: run `make install-npm`")
+            integrity = write(f"pyodide/{name}", source.read_bytes())
+            if name == "pyodide.js":
+                pyodide_integrity = integrity
+    wheel = wheel_name(__version__)
+    wheel_integrity = write(wheel, build_wheel(PACKAGE_DIR, __version__))
+
+    worker_config = {
+        "version": __version__,
+        "wheelFile": wheel,
+        "wheelIntegrity": wheel_integrity,
+        "pyodideIntegrity": pyodide_integrity,
+    }
+    worker_text = js_env.get_template(WORKER_FILE + ".j2").render(config=worker_config)
+    worker_integrity = write(WORKER_FILE, worker_text.encode("utf-8"))
+
+    config = {
+        "version": __version__,
+        "settings": settings.to_config(),
+        "settingNames": _setting_names(),
+        "privacyTable": privacy_table(settings),
+        "queues": list(ALLOWED_QUEUES),
+        "integrationKeys": list(INTEGRATION_KEYS),
+        "maxQueue": MAX_QUEUE,
+        "storagePrefix": STORAGE_PREFIX,
+        "workerFile": WORKER_FILE,
+        "workerIntegrity": worker_integrity,
+        "pyodideUrl": settings.pyodide_url,
+        "integrationFile": INTEGRATION_FILE,
+    }
+    integration = js_env.get_template(INTEGRATION_FILE + ".j2").render(config=config)
+    write(INTEGRATION_FILE, integration.encode("utf-8"))
+    snippet = js_env.get_template(SNIPPET_FILE + ".j2").render(config=config)
+    snippet_integrity = write(SNIPPET_FILE, snippet.encode("utf-8"))
+
+    static = {name: write(name, (root / "static" / name).read_bytes()) for name in STATIC_FILES}
+    # The demo page enforces the CSP the manifest promises, so the demo proves it is enough.
+    page = html_env.get_template("index.html.j2").render(
+        version=__version__,
+        csp=csp_header(csp_directives(settings)),
+        snippet=SNIPPET_FILE,
+        snippet_integrity=snippet_integrity,
+        integrity=static,
+    )
+    write("index.html", page.encode("utf-8"))
+
+    manifest = build_manifest(out_dir, settings, versions)
+    write("manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
+    return manifest
+
+
+def build_bundle(settings: Settings, out_dir: Path | str, root: Path = ROOT) -> dict[str, Any]:
+    """Build the bundle into ``out_dir``, replacing it only once the whole bundle is written."""
+    out_dir = Path(out_dir).resolve()
+    _check(settings, root)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        manifest = render_bundle(settings, tmp, root)
+        os.chmod(tmp, 0o755)
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old.", dir=out_dir.parent))
+            old.rmdir()
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return manifest
