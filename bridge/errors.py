@@ -89,7 +89,15 @@ class DeliveryError(BridgeError):
 
 
 class TransportError(BridgeError):
-    """No HTTP answer at all (connection refused, DNS, timeout): worth retrying."""
+    """No HTTP answer at all (connection refused, DNS, timeout, a dropped connection): worth retrying.
+
+    ``timed_out`` is true when the request was sent and no answer came in time: CleverTap may then
+    have processed it, which a caller that must not send twice needs to know.
+    """
+
+    def __init__(self, reason: str, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.timed_out = timed_out
 
 
 class BadRequest(BridgeError):

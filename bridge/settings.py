@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from .core._settings import (
     DEFAULT_SDK_URL,
+    DEFAULT_SERVICE_WORKER_PATH,
     REGIONS,
     Settings,
+    WebPush,
     load_settings,
     settings_table,
 )
 
-__all__ = ["Settings", "load_settings", "REGIONS", "DEFAULT_SDK_URL", "settings_table"]
+__all__ = ["Settings", "WebPush", "load_settings", "REGIONS", "DEFAULT_SDK_URL", "DEFAULT_SERVICE_WORKER_PATH", "settings_table"]

@@ -56,6 +56,13 @@
       record.calls.forEach(function (c) {
         show("init", "clevertap." + c[0] + ".push(" + c.slice(1).map(json).join(", ") + ")  (before account.push)");
       });
+    } else if (record.kind === "web-push") {
+      record.calls.forEach(function (c) {
+        show("web-push", "clevertap." + c[0] + ".push(" + c.slice(1).map(json).join(", ") + ")");
+      });
+      if (byId("web-push-call")) {
+        byId("web-push-call").textContent = "clevertap.notifications.push made";
+      }
     } else if (record.kind === "warning" || record.kind === "dropped" || record.kind === "error") {
       show(record.kind, record.text);
     }
@@ -109,6 +116,27 @@
     byId("status").textContent = sdk + " · " + python + " · " + pending + " queued";
   }
   window.setInterval(status, 300);
+
+  // Web push (only with [web_push] enabled): the SDK's soft prompt and the service worker it registers.
+  function webPushStatus() {
+    var prompt = document.getElementById("wzrk_wrapper") || document.getElementById("pnWrapper");
+    byId("web-push-prompt").textContent = prompt ? "shown (#" + prompt.id + ")" : "not shown";
+    byId("web-push-permission").textContent = "Notification" in window ? Notification.permission : "not supported";
+    if (!navigator.serviceWorker) {
+      byId("web-push-registration").textContent = "service workers are not available (not a secure context?)";
+      return;
+    }
+    navigator.serviceWorker.getRegistrations().then(function (registrations) {
+      byId("web-push-registration").textContent = registrations.length ? registrations.map(function (r) {
+        var worker = r.active || r.waiting || r.installing;
+        return (worker ? worker.scriptURL + " (" + worker.state + ")" : "no worker") + ", scope " + r.scope;
+      }).join("; ") : "none";
+    });
+  }
+  if (byId("web-push")) {
+    window.setInterval(webPushStatus, 500);
+    webPushStatus();
+  }
 
   analytics.load("DEMO-WRITE-KEY", "", { integrations: { All: true, CleverTap: { optOut: false, useIP: false } } });
   analytics.ready(function () {

@@ -94,6 +94,7 @@ def test_the_bundle_has_the_agreed_files(demo_bundle: Path) -> None:
         "demo.js",
         "demo.css",
         "manifest.json",
+        "clevertap_sw.js",  # demo.toml turns web push on
         *(f"pyodide/{name}" for name in PYODIDE_FILES),
     }
     for name in PYODIDE_FILES:

@@ -28,6 +28,20 @@ def test_defaults_follow_the_design_table() -> None:
         "sdk_url": DEFAULT_SDK_URL,
         "pyodide_url": None,
         "target_domain": None,
+        "in_app": False,
+        "web_push": {
+            "enabled": False,
+            "title_text": None,
+            "body_text": None,
+            "ok_button_text": None,
+            "reject_button_text": None,
+            "ok_button_color": None,
+            "ask_again_time_in_seconds": None,
+            "skip_dialog": False,
+            "service_worker_path": "/clevertap_sw.js",
+            "apns_web_push_id": None,
+            "apns_web_push_service_url": None,
+        },
     }
 
 
@@ -77,8 +91,10 @@ def test_passcode_is_left_out_of_to_config_unless_asked_for() -> None:
         (
             {"accountId": "A-1", "acount_id": "x"},
             "acount_id: is not a setting; the settings are account_id, passcode, region, track_anonymous, "
-            "enable_object_id_mapping, opt_out, use_ip, sdk_url, pyodide_url, target_domain",
+            "enable_object_id_mapping, opt_out, use_ip, sdk_url, pyodide_url, target_domain, api_url, in_app, web_push",
         ),
+        ({"accountId": "A-1", "api_url": "ftp://proxy"}, "api_url: 'ftp://proxy' is not an http:// or https:// URL"),
+        ({"accountId": "A-1", "passcode": 12345}, "passcode: a int is not a string (value not shown: it is a secret)"),
         (
             {"accountId": "A-1", "account_id": "B-2"},
             "account_id: 'B-2' contradicts accountId = 'A-1', the same setting under its other name",
@@ -156,3 +172,11 @@ def test_settings_table_lists_every_setting_once() -> None:
     table = settings_table()
     for name in Settings.__dataclass_fields__:
         assert table.count(f"| `{name}` |") == 1
+
+
+def test_api_url_is_a_cloud_setting_kept_out_of_browser_config() -> None:
+    settings = Settings.from_config({"accountId": "A-1", "passcode": "p", "api_url": "http://127.0.0.1:9/ct"})
+    assert settings.api_url == "http://127.0.0.1:9/ct"
+    assert "api_url" not in settings.to_config()
+    assert settings.to_config(include_passcode=True)["api_url"] == "http://127.0.0.1:9/ct"
+    assert Settings.from_config({"accountId": "A-1", "api_url": ""}).api_url is None

@@ -6,6 +6,7 @@
     clevertap-bridge.worker.js     Pyodide + the bridge wheel behind a JSON boundary
     rudderanalytics.js             standalone snippet (the same integration, plus a rudderanalytics facade)
     bridge-<version>-py3-none-any.whl
+    clevertap_sw.js                the CleverTap Web SDK's push service worker (only with [web_push] enabled)
     pyodide/                       the Pyodide runtime (unless settings.pyodide_url is set)
     index.html, demo.js, demo.css  the demo page
     manifest.json                  sizes, SRI hashes, versions, CSP
@@ -29,7 +30,7 @@ import jinja2
 
 from .. import __version__
 from ..core import Settings
-from ..device import INTEGRATION_KEYS, QUEUES, init_calls
+from ..device import INTEGRATION_KEYS, QUEUES, WEB_PUSH_QUEUE, init_calls, web_push_calls
 from ..errors import BuildError, SettingsError
 from ._manifest import build_manifest, csp_directives, csp_header, sri
 from ._wheel import build_wheel, wheel_name
@@ -41,6 +42,7 @@ __all__ = [
     "privacy_table",
     "PRIVACY_STATES",
     "PYODIDE_FILES",
+    "SERVICE_WORKER_FILE",
     "build_bundle",
     "render_bundle",
 ]
@@ -52,6 +54,9 @@ STATIC_FILES = ("demo.css", "demo.js")
 WORKER_FILE = "clevertap-bridge.worker.js"
 INTEGRATION_FILE = "Clevertap.min.js"
 SNIPPET_FILE = "rudderanalytics.js"
+# Web push: the SDK package's service worker, shipped under the name CleverTap's docs use.
+SERVICE_WORKER_FILE = "clevertap_sw.js"
+SERVICE_WORKER_SOURCE = "sw_webpush.min.js"
 # The SDK queues the JavaScript may push to; Python's calls name one of them.
 ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
 MAX_QUEUE = 1000
@@ -122,11 +127,13 @@ def privacy_table(settings: Settings) -> dict[str, list[list[Any]]]:
 def _setting_names() -> dict[str, str]:
     """Every name a browser setting may carry in a destination config (ours and the dashboard's) -> our name.
 
-    The passcode is not a browser setting: its names are left out with it.
+    The passcode is not a browser setting: its names are left out with it, and so is api_url (cloud
+    mode's). Nor are in_app and web_push: the CSP, the service worker and the notifications call are
+    fixed when the bundle is built.
     """
     names: dict[str, str] = {}
     for f in dataclasses.fields(Settings):
-        if f.name == "passcode":
+        if f.name in ("passcode", "api_url", "in_app", "web_push"):
             continue
         names[f.name] = f.name
         if f.metadata.get("alias"):
@@ -153,6 +160,23 @@ def _check(settings: Settings, root: Path) -> None:
         raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
     if settings.pyodide_url is None and not (root / "node_modules" / "pyodide" / "pyodide.js").is_file():
         raise BuildError(f"{root / 'node_modules' / 'pyodide'}: Pyodide is not installed: run `make install-npm`")
+    if WEB_PUSH_QUEUE in ALLOWED_QUEUES:
+        raise BuildError(f"the {WEB_PUSH_QUEUE} queue must not be open to events: its one call is made at build time")
+
+
+def _service_worker(root: Path, pinned: str) -> bytes:
+    """The SDK package's sw_webpush.min.js, from the clevertap-web-sdk version package.json pins."""
+    package = root / "node_modules" / "clevertap-web-sdk"
+    try:
+        installed = json.loads((package / "package.json").read_text(encoding="utf-8")).get("version")
+        data = (package / SERVICE_WORKER_SOURCE).read_bytes()
+    except FileNotFoundError as exc:
+        raise BuildError(f"{exc.filename}: missing from clevertap-web-sdk: run `make install-npm`") from None
+    if installed != pinned:
+        raise BuildError(
+            f"{package}: clevertap-web-sdk {installed} is installed but package.json pins {pinned}: run `make install-npm`"
+        )
+    return data
 
 
 def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[str, Any]:
@@ -180,6 +204,9 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
     wheel = wheel_name(__version__)
     wheel_integrity = write(wheel, build_wheel(PACKAGE_DIR, __version__))
 
+    if settings.web_push.enabled:
+        write(SERVICE_WORKER_FILE, _service_worker(root, versions["clevertap-web-sdk"]))
+
     worker_config = {
         "version": __version__,
         "wheelFile": wheel,
@@ -202,6 +229,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "workerIntegrity": worker_integrity,
         "pyodideUrl": settings.pyodide_url,
         "integrationFile": INTEGRATION_FILE,
+        # The one clevertap.notifications.push call, or none (bridge.device.web_push_calls).
+        "webPush": web_push_calls(settings),
     }
     integration = js_env.get_template(INTEGRATION_FILE + ".j2").render(config=config)
     write(INTEGRATION_FILE, integration.encode("utf-8"))
@@ -216,6 +245,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         snippet=SNIPPET_FILE,
         snippet_integrity=snippet_integrity,
         integrity=static,
+        web_push=settings.web_push.enabled,
+        service_worker_path=settings.web_push.service_worker_path,
     )
     write("index.html", page.encode("utf-8"))
 

@@ -14,6 +14,10 @@ __all__ = ["sri", "csp_directives", "csp_header", "build_manifest"]
 
 # The bundle can be served from any origin; 'self' stands for it when it is the page's own.
 BUNDLE_ORIGIN = "'self'"
+# A service worker is always served by the page's own origin (web push).
+PAGE_ORIGIN = "'self'"
+# The SDK loads its soft prompt (wzrk_dialog.min.js) from CleverTap's CDN, wherever the SDK itself comes from.
+CLEVERTAP_CDN = "https://d2r1yp2w7bby2u.cloudfront.net"
 
 
 def sri(data: bytes) -> str:
@@ -42,9 +46,19 @@ def csp_directives(settings: Settings) -> dict[str, list[str]]:
     pyodide = [_origin(settings.pyodide_url)] if settings.pyodide_url else []
     script_src = [BUNDLE_ORIGIN, _origin(settings.sdk_url), *_clevertap_hosts(settings), *pyodide, "'wasm-unsafe-eval'"]
     connect_src = [BUNDLE_ORIGIN, *pyodide, *_clevertap_hosts(settings)]
+    worker_src = ["blob:"]
+    if settings.web_push.enabled:
+        worker_src.append(PAGE_ORIGIN)  # navigator.serviceWorker.register(service_worker_path)
+        if not settings.web_push.skip_dialog:
+            script_src.append(CLEVERTAP_CDN)
+    if settings.in_app:
+        # In-app popups are srcdoc iframes, which inherit this policy; the SDK writes inline handlers
+        # (onclick="parent.$WZRK_WR.closeIframe(...)"), javascript: links and, for custom-editor
+        # campaigns, inline <script> into them.
+        script_src.append("'unsafe-inline'")
     return {
         "script-src": sorted(set(script_src)),
-        "worker-src": ["blob:"],
+        "worker-src": sorted(set(worker_src)),
         "connect-src": sorted(set(connect_src)),
     }
 
@@ -64,7 +78,7 @@ def build_manifest(root: Path, settings: Settings, versions: dict[str, str]) -> 
         data = path.read_bytes()
         files[name] = {"size": len(data), "integrity": sri(data)}
     directives = csp_directives(settings)
-    return {
+    manifest: dict[str, Any] = {
         "files": files,
         "versions": dict(sorted(versions.items())),
         "csp": {
@@ -74,3 +88,12 @@ def build_manifest(root: Path, settings: Settings, versions: dict[str, str]) -> 
         },
         "settings": settings.to_config(),
     }
+    if settings.web_push.enabled:
+        manifest["service_worker"] = {
+            "file": "clevertap_sw.js",
+            "path": settings.web_push.service_worker_path,
+            "note": "serve clevertap_sw.js at this path of the site's own origin (worker-src 'self' is that origin) as"
+            " JavaScript, best at the root: the SDK registers it without a scope, so elsewhere it controls only its"
+            " folder; a wider scope needs the header Service-Worker-Allowed.",
+        }
+    return manifest

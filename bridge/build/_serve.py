@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
+import posixpath
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MIME_TYPES", "VENDOR_PATH", "make_server"]
+__all__ = ["MIME_TYPES", "VENDOR_PATH", "make_server", "service_worker_path"]
 
 # Explicit types: the system table may lack .mjs and .wasm, and Pyodide needs application/wasm.
 MIME_TYPES = {
@@ -24,24 +26,44 @@ MIME_TYPES = {
 VENDOR_PATH = "/vendor/clevertap.min.js"
 
 
+def service_worker_path(directory: Path) -> str | None:
+    """The path the bundle's manifest says the web push service worker is served at, or None."""
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    path = manifest.get("service_worker", {}).get("path") if isinstance(manifest, dict) else None
+    return path if isinstance(path, str) else None
+
+
 class BundleHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the bundle directory, plus the CleverTap Web SDK from node_modules at VENDOR_PATH."""
+    """Serves the bundle directory, plus the CleverTap Web SDK from node_modules at VENDOR_PATH and, with
+    web push on, the bundle's clevertap_sw.js at the manifest's service worker path."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
 
-    def __init__(self, *args: Any, vendor_file: Path | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, vendor_file: Path | None = None, sw_path: str | None = None, **kwargs: Any) -> None:
         self.vendor_file = vendor_file
+        self.sw_path = sw_path
         super().__init__(*args, **kwargs)
+
+    def _is_service_worker(self) -> bool:
+        return self.sw_path is not None and self.path.split("?", 1)[0] == self.sw_path
 
     def translate_path(self, path: str) -> str:
         if self.vendor_file is not None and path.split("?", 1)[0] == VENDOR_PATH:
             return str(self.vendor_file)
+        if self.sw_path is not None and path.split("?", 1)[0] == self.sw_path:
+            return super().translate_path("/clevertap_sw.js")
         return super().translate_path(path)
 
     def end_headers(self) -> None:
         # The bundle may be used from another origin: its blob worker fetches the wheel and Pyodide with CORS.
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cache-Control", "no-cache")
+        if self._is_service_worker() and posixpath.dirname(self.sw_path or "/") != "/":
+            # Outside the root a worker's scope stops at its folder unless the server widens it.
+            self.send_header("Service-Worker-Allowed", "/")
         super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
@@ -50,5 +72,7 @@ class BundleHandler(http.server.SimpleHTTPRequestHandler):
 
 def make_server(directory: Path, host: str, port: int, vendor_file: Path | None = None) -> http.server.ThreadingHTTPServer:
     """A server for ``directory`` on ``host:port`` (port 0: any free port); call serve_forever() on it."""
-    handler = functools.partial(BundleHandler, directory=str(directory), vendor_file=vendor_file)
+    handler = functools.partial(
+        BundleHandler, directory=str(directory), vendor_file=vendor_file, sw_path=service_worker_path(Path(directory))
+    )
     return http.server.ThreadingHTTPServer((host, port), handler)

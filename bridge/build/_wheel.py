@@ -18,7 +18,8 @@ from pathlib import Path
 __all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "build_wheel"]
 
 # What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
-SERVER_ONLY = frozenset({"cloud", "build", "delivery", "bundle"})
+# The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
+SERVER_ONLY = frozenset({"cloud", "build", "delivery", "bundle", "cli", "__main__", "pipeline"})
 BUILD_ONLY = SERVER_ONLY  # the name this set had before the subpackages
 
 # 1980-01-01, the earliest time a zip entry can carry: a fixed date makes the bytes reproducible.

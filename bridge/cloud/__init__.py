@@ -12,6 +12,7 @@ as :mod:`bridge.delivery`).
     _router     many messages: batches of 1000 records, then the errors (route)
     _deletion   the user-deletion requests (plan_user_deletion)
     _delivery   sending them, with bounded retries (send, delete_users)
+    _pipeline   the command line's streaming, per-record delivery (Uploader, Deleter)
     _jsdate     V8's Date.parse, which only cloud mode's ts conversion needs
 
 Example::
@@ -26,6 +27,8 @@ Example::
 from __future__ import annotations
 
 from ._deletion import DELETE_BATCH_SIZE, plan_user_deletion
+from ._delivery import RetryPolicy, delete_users, send
+from ._pipeline import Deleter, Tally, Uploader, cloud_config
 from ._router import MAX_BATCH_RECORDS, route
 from ._upload import (
     convert_ts,
@@ -43,6 +46,13 @@ __all__ = [
     "plan_user_deletion",
     "MAX_BATCH_RECORDS",
     "DELETE_BATCH_SIZE",
+    "send",
+    "delete_users",
+    "RetryPolicy",
+    "Uploader",
+    "Deleter",
+    "Tally",
+    "cloud_config",
     "endpoint",
     "upload_endpoint",
     "request_headers",

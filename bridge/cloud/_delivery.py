@@ -10,17 +10,23 @@ Response handling follows RudderStack's network handler (reference/cloud-mode.md
 ``"status": "success"`` is a success; a 2xx with any other status fails with status 400 and the
 message ``Request failed  with status: <HTTP status>`` (two spaces, as the reference writes it);
 any other answer fails with its own status. 5xx, 429 and network errors are retried with
-exponential backoff; other 4xx answers are not.
+exponential backoff (optionally with jitter; a Retry-After in seconds or as an HTTP date is
+honoured); other 4xx answers are not. :mod:`bridge.pipeline` builds the command line's streaming,
+per-record delivery on these pieces.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import random
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,6 +42,8 @@ __all__ = [
     "urllib_transport",
     "BatchReport",
     "RetryPolicy",
+    "retry_after_seconds",
+    "retryable_status",
     "send",
     "send_request",
     "delete_users",
@@ -74,25 +82,52 @@ def urllib_transport(request: HttpRequest) -> HttpResponse:
         with error:
             body = error.read()
         return HttpResponse(error.code, body, {k.lower(): v for k, v in error.headers.items()})
-    except (urllib.error.URLError, OSError) as error:
-        raise TransportError(str(getattr(error, "reason", error))) from error
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        # A dropped connection is an OSError (RemoteDisconnected) or an HTTPException (IncompleteRead,
+        # BadStatusLine) depending on when it drops; a timeout is TimeoutError, bare or inside URLError.
+        reason = getattr(error, "reason", error)
+        timed_out = isinstance(error, TimeoutError) or isinstance(reason, TimeoutError)
+        raise TransportError(str(reason) or type(reason).__name__, timed_out) from error
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header as seconds from ``now``: delta-seconds or an HTTP date (RFC 9110 §10.2.3);
+    None when absent or unreadable. A date in the past gives 0."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries: ``retries`` more attempts after the first, waiting ``backoff * 2**n``
-    seconds (at most ``max_backoff``; a 429's numeric Retry-After is honoured up to that cap)."""
+    seconds (at most ``max_backoff``). ``jitter`` (0 to 1) takes up to that fraction off each wait
+    at random, so that many senders retrying together spread out. A Retry-After (seconds or an
+    HTTP date) is honoured when it asks for longer, up to ``max_retry_after`` seconds."""
 
     retries: int = 3
     backoff: float = 0.5
     max_backoff: float = 8.0
+    jitter: float = 0.0
+    max_retry_after: float = 300.0
 
     def delay(self, attempt: int, response: HttpResponse | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (0-based)."""
         wait = float(min(self.max_backoff, self.backoff * 2**attempt))
-        retry_after = response.headers.get("retry-after", "") if response is not None else ""
-        if retry_after.strip().isdigit():
-            wait = max(wait, min(self.max_backoff, float(retry_after)))
+        if self.jitter > 0:
+            wait *= 1.0 - min(1.0, self.jitter) * random.random()
+        asked = retry_after_seconds(response.headers.get("retry-after")) if response is not None else None
+        if asked is not None:
+            wait = max(wait, min(self.max_retry_after, asked))
         return wait
 
 
@@ -113,8 +148,12 @@ class BatchReport:
     unprocessed: list[Any] = field(default_factory=list)
 
 
-def _retryable(status: int) -> bool:
+def retryable_status(status: int) -> bool:
+    """5xx and 429 are worth sending again; every other status is CleverTap's final word."""
     return status >= 500 or status == 429
+
+
+_retryable = retryable_status
 
 
 def _target(endpoint: str, base_url: str | None) -> str:

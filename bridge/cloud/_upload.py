@@ -100,10 +100,11 @@ def records_of(output: Any) -> list[Any]:
 
 def _copy(value: Any) -> Any:
     # Outputs never share objects with the caller's message (which is never modified either).
+    # Scalars are not passed to a call of their own: this copy is a large part of transform's cost.
     if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
+        return {key: _copy(item) if isinstance(item, (dict, list)) else item for key, item in value.items()}
     if isinstance(value, list):
-        return [_copy(item) for item in value]
+        return [_copy(item) if isinstance(item, (dict, list)) else item for item in value]
     return value
 
 

@@ -48,6 +48,8 @@ MISSING: Final = Missing()
 def js_truthy(value: Any) -> bool:
     """JavaScript truthiness: ``""``, ``0``, ``NaN``, ``false``, ``null`` and undefined are false;
     every object and array, even empty, is true."""
+    if type(value) is str:  # the common case first (cloud mode's throughput)
+        return value != ""
     if value is MISSING or value is None or value is False:
         return False
     if isinstance(value, (dict, list, tuple)):

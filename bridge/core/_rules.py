@@ -62,10 +62,18 @@ STRINGIFY_EXEMPT = frozenset({"category-unsubscribe", "category-resubscribe"})
 _PROTO_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 
 
+_SPLIT_PATHS: dict[str, list[str]] = {}
+
+
 def get_path(obj: Any, path: str) -> Any:
     """The value at a dotted path (``"context.traits.email"``, ``"products.0.id"``), or MISSING."""
     current = obj
-    for key in path.split("."):
+    keys = _SPLIT_PATHS.get(path)
+    if keys is None:
+        keys = path.split(".")
+        if len(_SPLIT_PATHS) < 4096:  # the lookup tables' paths; bounded all the same
+            _SPLIT_PATHS[path] = keys
+    for key in keys:
         if isinstance(current, dict):
             current = current.get(key, MISSING)
         elif isinstance(current, list) and key.isdigit() and int(key) < len(current):
@@ -79,6 +87,10 @@ def get_path(obj: Any, path: str) -> Any:
 
 def is_usable(value: Any) -> bool:
     """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not (§5)."""
+    if type(value) is str:
+        return value != ""
+    if value is MISSING or value is None:
+        return False
     if value is False:
         return True
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:

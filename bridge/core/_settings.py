@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import SettingsError
 
-__all__ = ["Settings", "load_settings", "REGIONS", "DEFAULT_SDK_URL", "settings_table"]
+__all__ = ["Settings", "WebPush", "load_settings", "REGIONS", "DEFAULT_SDK_URL", "DEFAULT_SERVICE_WORKER_PATH", "settings_table"]
 
 REGIONS = ("none", "in1", "sg1", "us1", "sk1", "aps3", "mec1")
 DEFAULT_SDK_URL = "https://d2r1yp2w7bby2u.cloudfront.net/js/clevertap.min.js"
@@ -96,6 +96,21 @@ def _check_url(key: str, value: Any) -> str:
     return value
 
 
+def _check_optional_url(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return _check_url(key, value)
+
+
+def _check_secret(key: str, value: Any) -> str | None:
+    # Like _check_optional_text, but the message never repeats the value: it is a credential.
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{key}: a {type(value).__name__} is not a string (value not shown: it is a secret)")
+    return str(value)
+
+
 def _check_optional_base_url(key: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -111,6 +126,144 @@ def _check_optional_host(key: str, value: Any) -> str | None:
     return value.lower()
 
 
+# ---- web push: the CleverTap Web SDK's own clevertap.notifications.push options -------------------
+
+DEFAULT_SERVICE_WORKER_PATH = "/clevertap_sw.js"
+# A path on the site's own origin (a service worker is always same-origin): no scheme, no "//", no "..".
+_SW_PATH = re.compile(r"/(?!/)[A-Za-z0-9._~!$&'()*+,;=:@%/-]*\.js")
+# The SDK keeps okButtonColor only when it matches /^#[a-f\d]{6}$/i (else its own orange).
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+# Apple's Website Push ID: reverse-domain, starting with "web." (web.com.example.shop).
+_APNS_ID = re.compile(r"web(?:\.[A-Za-z0-9-]+)+")
+
+
+def _check_optional_nonempty_text(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{key}: {value!r} is not a non-empty string")
+    return value
+
+
+def _check_color(key: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _COLOR.fullmatch(value):
+        raise SettingsError(f"{key}: {value!r} is not a colour written #rrggbb (six hex digits, e.g. '#f28046')")
+    return value
+
+
+def _check_seconds(key: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SettingsError(f"{key}: {value!r} is not a whole number of seconds (0 or more)")
+    return value
+
+
+def _check_sw_path(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return DEFAULT_SERVICE_WORKER_PATH
+    if not isinstance(value, str) or not _SW_PATH.fullmatch(value) or "/../" in value + "/" or "/./" in value:
+        raise SettingsError(f"{key}: {value!r} is not a path on the site's origin ending in .js, such as '/clevertap_sw.js'")
+    return value
+
+
+def _check_apns_id(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _APNS_ID.fullmatch(value):
+        raise SettingsError(f"{key}: {value!r} is not an Apple Website Push ID such as 'web.com.example.shop'")
+    return value
+
+
+def _check_optional_https_url(key: str, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.startswith("https://") or not _URL.fullmatch(value):
+        raise SettingsError(f"{key}: {value!r} is not an https:// URL")
+    return value
+
+
+# The four texts of the SDK's soft prompt: it shows that prompt only when all four are given.
+PROMPT_TEXTS = ("title_text", "body_text", "ok_button_text", "reject_button_text")
+
+
+@dataclasses.dataclass(frozen=True)
+class WebPush:
+    """The ``[web_push]`` table: the options of the one ``clevertap.notifications.push`` call.
+
+    Each key is one of the SDK's own options (``sdk`` in the metadata); unset keys are left out of
+    the call, so the SDK's defaults apply.
+    """
+
+    enabled: bool = _field(False, None, "true, false", "ask for web push permission and ship the service worker", check=_check_bool)
+    title_text: str | None = _field(
+        None, None, "a string", "soft prompt title (the four texts: all or none)", check=_check_optional_nonempty_text, sdk="titleText"
+    )
+    body_text: str | None = _field(None, None, "a string", "soft prompt text", check=_check_optional_nonempty_text, sdk="bodyText")
+    ok_button_text: str | None = _field(
+        None, None, "a string", "soft prompt accept button", check=_check_optional_nonempty_text, sdk="okButtonText"
+    )
+    reject_button_text: str | None = _field(
+        None, None, "a string", "soft prompt reject button", check=_check_optional_nonempty_text, sdk="rejectButtonText"
+    )
+    ok_button_color: str | None = _field(
+        None, None, "#rrggbb", "accept button colour; none: the SDK's #f28046", check=_check_color, sdk="okButtonColor"
+    )
+    ask_again_time_in_seconds: int | None = _field(
+        None, None, "seconds, 0 or more", "wait before prompting again; none: the SDK's 7 days", check=_check_seconds, sdk="askAgainTimeInSeconds"
+    )
+    skip_dialog: bool = _field(
+        False, None, "true, false", "no soft prompt: go straight to the browser's permission request", check=_check_bool, sdk="skipDialog"
+    )
+    service_worker_path: str = _field(
+        DEFAULT_SERVICE_WORKER_PATH,
+        None,
+        "a path ending in .js",
+        "where the site serves clevertap_sw.js (see Web push in this README)",
+        check=_check_sw_path,
+        sdk="serviceWorkerPath",
+    )
+    apns_web_push_id: str | None = _field(
+        None, None, "web.com.example.shop form", "Safari (APNs): the Website Push ID", check=_check_apns_id, sdk="apnsWebPushId"
+    )
+    apns_web_push_service_url: str | None = _field(
+        None, None, "an https URL", "Safari (APNs): the push package service URL", check=_check_optional_https_url, sdk="apnsWebPushServiceUrl"
+    )
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            check: Callable[[str, Any], Any] = f.metadata["check"]
+            object.__setattr__(self, f.name, check(f"web_push.{f.name}", getattr(self, f.name)))
+        given = [name for name in PROMPT_TEXTS if getattr(self, name) is not None]
+        if given and len(given) < len(PROMPT_TEXTS):
+            missing = ", ".join(f"web_push.{name}" for name in PROMPT_TEXTS if name not in given)
+            raise SettingsError(
+                f"web_push.{given[0]}: {getattr(self, given[0])!r} is set but {missing} not: the SDK shows its soft prompt"
+                " only with all four texts (set none to use the prompt designed in CleverTap's dashboard)"
+            )
+
+    @classmethod
+    def from_config(cls, config: Any, key: str = "web_push") -> WebPush:
+        """A ``[web_push]`` table (our names); errors name ``web_push.<key>``."""
+        if isinstance(config, WebPush):
+            return config
+        if config is None:
+            return cls()
+        if not isinstance(config, Mapping):
+            raise SettingsError(f"{key}: {config!r} is not a table of web push settings")
+        names = [f.name for f in dataclasses.fields(cls)]
+        for name in config:
+            if name not in names:
+                raise SettingsError(f"{key}.{name}: is not a web push setting; they are {', '.join(names)}")
+        return cls(**dict(config))
+
+
+def _check_web_push(key: str, value: Any) -> WebPush:
+    return WebPush.from_config(value, key)
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """One site's CleverTap settings. Build it with :meth:`from_config` or :func:`load_settings`."""
@@ -119,7 +272,7 @@ class Settings:
         None, "accountId", "a CleverTap project ID", "CleverTap project ID (required)", check=_check_account_id
     )
     passcode: str | None = _field(
-        None, "passcode", "a string", "cloud mode only; never written into a browser file", check=_check_optional_text
+        None, "passcode", "a string", "cloud mode only; never written into a browser file", check=_check_secret
     )
     region: str = _field(
         "none", "region", ", ".join(REGIONS), "CleverTap region; none means the SDK's default (eu1)", check=_check_region
@@ -152,6 +305,30 @@ class Settings:
     )
     target_domain: str | None = _field(
         None, None, "a domain name", "CleverTap's first-party proxy domain, if the site has one", check=_check_optional_host
+    )
+    # Cloud mode's command line (bridge.cli): another base for the REST API, path prefix kept.
+    api_url: str | None = _field(
+        None,
+        None,
+        "an http(s) URL",
+        "cloud mode: replaces `https://<region>.api.clevertap.com` (a proxy, a test server)",
+        check=_check_optional_url,
+    )
+    in_app: bool = _field(
+        False,
+        None,
+        "true, false",
+        "the site shows CleverTap in-app web messages: the manifest's CSP allows what the SDK renders them with",
+        check=_check_bool,
+    )
+    web_push: WebPush = dataclasses.field(
+        default_factory=WebPush,
+        metadata={
+            "alias": None,
+            "allowed": "a table",
+            "description": "web push: the `[web_push]` table below",
+            "check": _check_web_push,
+        },
     )
 
     def __post_init__(self) -> None:
@@ -204,10 +381,12 @@ class Settings:
         return dataclasses.replace(self, **{name: getattr(theirs, name) for name in given if name})
 
     def to_config(self, include_passcode: bool = False) -> dict[str, Any]:
-        """The settings as a plain dict with our names; the passcode only when asked for."""
+        """The settings as a plain dict with our names; the passcode (and api_url, the command line's
+        server address, which no browser needs) only when asked for."""
         out = dataclasses.asdict(self)
         if not include_passcode:
             out.pop("passcode")
+            out.pop("api_url")
         return out
 
 
@@ -234,11 +413,30 @@ def load_settings(path: str | Path) -> Settings:
         raise SettingsError(f"{path}: {exc}") from None
 
 
+def _default_text(f: dataclasses.Field[Any]) -> str:
+    if f.name == "account_id":
+        return "required"
+    if f.default is dataclasses.MISSING:
+        return ""
+    if f.default is None:
+        return "none"
+    return repr(f.default).lower() if isinstance(f.default, bool) else f"`{f.default}`"
+
+
 def settings_table() -> str:
-    """The Markdown table of settings for the README, made from the declaration."""
+    """The Markdown table of settings for the README, made from the declaration.
+
+    The ``[web_push]`` table's keys follow as ``web_push.<key>`` rows, their dashboard column naming
+    the SDK option each one becomes.
+    """
     rows = ["| setting | dashboard name | default | allowed | meaning |", "|---|---|---|---|---|"]
     for f in dataclasses.fields(Settings):
-        default = "required" if f.name == "account_id" else ("none" if f.default is None else repr(f.default).lower() if isinstance(f.default, bool) else f"`{f.default}`")
         alias = f"`{f.metadata['alias']}`" if f.metadata["alias"] else ""
-        rows.append(f"| `{f.name}` | {alias} | {default} | {f.metadata['allowed']} | {f.metadata['description']} |")
+        rows.append(f"| `{f.name}` | {alias} | {_default_text(f)} | {f.metadata['allowed']} | {f.metadata['description']} |")
+        if f.name == "web_push":
+            for sub in dataclasses.fields(WebPush):
+                sdk = f"(SDK `{sub.metadata['sdk']}`)" if sub.metadata.get("sdk") else ""
+                rows.append(
+                    f"| `web_push.{sub.name}` | {sdk} | {_default_text(sub)} | {sub.metadata['allowed']} | {sub.metadata['description']} |"
+                )
     return "\n".join(rows) + "\n"

@@ -13,6 +13,26 @@ wheel holds the core and this package alone.
 
 from __future__ import annotations
 
-from ._emit import INTEGRATION_KEYS, QUEUES, Translation, init_calls, map_event, privacy_calls, translate
+from ._emit import (
+    INTEGRATION_KEYS,
+    QUEUES,
+    WEB_PUSH_QUEUE,
+    Translation,
+    init_calls,
+    map_event,
+    privacy_calls,
+    translate,
+    web_push_calls,
+)
 
-__all__ = ["Translation", "translate", "map_event", "init_calls", "privacy_calls", "QUEUES", "INTEGRATION_KEYS"]
+__all__ = [
+    "Translation",
+    "translate",
+    "map_event",
+    "init_calls",
+    "privacy_calls",
+    "web_push_calls",
+    "QUEUES",
+    "INTEGRATION_KEYS",
+    "WEB_PUSH_QUEUE",
+]

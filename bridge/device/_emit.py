@@ -14,6 +14,7 @@ A message that cannot be sent raises :class:`~bridge.errors.EventError` saying w
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -39,7 +40,17 @@ from ._forms import (
 )
 from ._limits import limit_nested
 
-__all__ = ["Translation", "translate", "map_event", "init_calls", "privacy_calls", "QUEUES", "INTEGRATION_KEYS"]
+__all__ = [
+    "Translation",
+    "translate",
+    "map_event",
+    "init_calls",
+    "privacy_calls",
+    "web_push_calls",
+    "QUEUES",
+    "INTEGRATION_KEYS",
+    "WEB_PUSH_QUEUE",
+]
 
 QUEUES: Final = ("event", "profile", "onUserLogin", "privacy")
 SUPPORTED_TYPES: Final = ("identify", "track", "page", "screen", "alias")
@@ -106,6 +117,31 @@ def init_calls(settings: Settings | Mapping[str, Any], integration_options: Mapp
         ["privacy", {"optOut": opt_out if isinstance(opt_out, bool) else config.opt_out}],
         ["privacy", {"useIP": use_ip if isinstance(use_ip, bool) else config.use_ip}],
     ]
+
+
+# Not one of QUEUES: events never reach it. Its one call is computed at build time (web_push_calls).
+WEB_PUSH_QUEUE: Final = "notifications"
+
+
+def web_push_calls(settings: Settings | Mapping[str, Any]) -> list[list[Any]]:
+    """The one ``clevertap.notifications.push({...})`` call of the ``[web_push]`` settings, or none when
+    web push is off: ``[["notifications", {"serviceWorkerPath": "/clevertap_sw.js", "skipDialog": False, ...}]]``.
+
+    Only the SDK's own option names (titleText, bodyText, okButtonText, rejectButtonText, okButtonColor,
+    askAgainTimeInSeconds, skipDialog, serviceWorkerPath, apnsWebPushId, apnsWebPushServiceUrl), and only
+    those set, so the SDK's defaults apply to the rest. The integration pushes it once the SDK is live and
+    the site is not opted out."""
+    config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    push = config.web_push
+    if not push.enabled:
+        return []
+    options: dict[str, Any] = {}
+    for f in dataclasses.fields(push):
+        sdk_name = f.metadata.get("sdk")
+        value = getattr(push, f.name)
+        if sdk_name and value is not None:
+            options[sdk_name] = value
+    return [[WEB_PUSH_QUEUE, options]]
 
 
 def privacy_calls(options: Any) -> list[list[Any]]:

@@ -88,6 +88,10 @@ class Collector:
     session_id: int = SESSION_ID
     answer: bool = True
     answer_delay_ms: int = 0  # run the callback this much later: a slow network, as the SDK sees it
+    # What CleverTap's servers add to the answer of the page-load request (``type=page``), as
+    # ``[method, *args]`` of ``$WZRK_WR``: e.g. ``["enableWebPush", True, key]`` (web push on for the
+    # account, with its VAPID key) or ``["tr", {"inapp_notifs": [...], "webPushConfig": {...}}]``.
+    page_answers: list[list[Any]] = field(default_factory=list)
     requests: list[WireRequest] = field(default_factory=list)
     decode_errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -123,6 +127,9 @@ class Collector:
                 "(window.$WZRK_WR || window.$CLTP_WR).s("
                 f"{json.dumps(self.guid)}, {self.session_id}, {resume}, {rn});"
             )
+            if query.get("type") == "page":
+                for method, *args in self.page_answers:
+                    body += f"(window.$WZRK_WR || window.$CLTP_WR).{method}({', '.join(json.dumps(a) for a in args)});"
             if self.answer_delay_ms:
                 body = f"setTimeout(function () {{ {body} }}, {int(self.answer_delay_ms)});"
         route.fulfill(status=200, content_type="application/javascript", body=body)

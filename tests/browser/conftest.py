@@ -317,12 +317,13 @@ class Env:
 
 
 def _install_guard(context: Any, server: StaticServer, blocked: list[str]) -> None:
-    allowed = ("127.0.0.1", server.port)
+    # localhost too: the CleverTap SDK sets up web push on http:// only for the host name "localhost".
+    allowed = {("127.0.0.1", server.port), ("localhost", server.port)}
 
     def guard(route: Any) -> None:
         url = route.request.url
         parts = urlsplit(url)
-        if parts.scheme in ("data", "blob") or (parts.hostname, parts.port) == allowed:
+        if parts.scheme in ("data", "blob") or (parts.hostname, parts.port) in allowed:
             route.continue_()
         else:
             blocked.append(url)
