@@ -1,8 +1,10 @@
 """Cloud mode, one message at a time: RudderStack messages to CleverTap upload API requests.
 
 This is the processor step of RudderStack's cloud-mode CleverTap transformer
-(reference/cloud-mode.md §1-§12, §16), built on the shared rules and JavaScript value semantics of :mod:`bridge.core`.
-:func:`transform` returns the request envelopes; ``_router`` batches them and ``_delivery`` sends them.
+(reference/cloud-mode.md §1-§12, §16). What a message sends is decided once, for both modes, by
+:func:`bridge.core.plan`; this module puts the plan in the reference's records, byte for byte. The
+differences from device mode are named in :data:`bridge.core.MODE_DIFFERENCES`. :func:`transform`
+returns the request envelopes; ``_router`` batches them and ``_delivery`` sends them.
 """
 
 from __future__ import annotations
@@ -12,24 +14,21 @@ from typing import Any
 
 from ..core import (
     JS_WHITESPACE,
+    KINDS,
     MISSING,
+    PROFILE_FIELDS,
     STRINGIFY_EXEMPT,
-    charged_event_data,
-    custom_attributes,
+    Plan,
     get_path,
-    is_order_completed,
+    integration_options,
     is_usable,
     js_json,
-    js_json_parse,
     js_number,
     js_string,
     js_truthy,
-    js_typeof,
-    mapped_profile,
-    overrides,
-    page_name_value,
-    user_id,
-    user_id_only,
+    plan,
+    read_products,
+    set_path,
 )
 from ..errors import EventError, JsSyntaxError, ReferenceCrash
 from ._jsdate import js_date_parse
@@ -47,11 +46,10 @@ __all__ = [
 # §12: token types CleverTap accepts from integrations.<CleverTap>.deviceTokenType (case-sensitive).
 _TOKEN_TYPES = ("chrome", "fcm", "gcm", "apns", "wns", "mpns")
 _APPLE_FAMILY = ("ios", "watchos", "ipados", "tvos")
-# RudderStack's canonical names of this destination in a message's `integrations` object.
-_INTEGRATION_NAMES = ("clevertap", "Clevertap", "CleverTap", "CLEVERTAP")
 # Handlebars' escapeExpression (§8.7).
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"})
-_PAGE_TEMPLATES = {"page": ("Web Page Viewed: ", "Web Page Viewed"), "screen": ("Screen Viewed: ", "Screen Viewed")}
+# §7.3, the cloud form of each profile field that has one (Gender's letter).
+_CLOUD_FORMS = {field.dest: field.cloud_convert for field in PROFILE_FIELDS if field.cloud_convert is not None}
 
 
 def endpoint(config: dict[str, Any], path: str) -> str:
@@ -125,13 +123,14 @@ def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str,
         # The reference calls message.type.toLowerCase(): a TypeError, reported as a 500.
         raise ReferenceCrash("message.type.toLowerCase is not a function")
     kind = kind.lower()
-    if kind == "identify":
-        return [envelope([record], config) for record in _identify_records(message, config)]
-    if kind in ("track", "page", "screen"):
-        return [envelope([_event_record(message, config, kind)], config)]
-    if kind == "alias":
-        return [envelope([_alias_record(message)], config)]
-    raise EventError("Message type not supported")
+    if kind not in KINDS:
+        raise EventError("Message type not supported")
+    planned = plan(message, kind, js_truthy(config.get("trackAnonymous")))
+    if planned.kind == "identify":
+        return [envelope([record], config) for record in _identify_records(planned, message, config)]
+    if planned.kind == "alias":
+        return [envelope([_alias_record(planned)], config)]
+    return [envelope([_event_record(planned, config)], config)]
 
 
 def convert_ts(ts: Any) -> Any:
@@ -147,14 +146,6 @@ def convert_ts(ts: Any) -> Any:
     if math.isnan(millis):
         return math.nan
     return math.floor(millis / 1000)
-
-
-def _record_ts(message: dict[str, Any]) -> Any:
-    # traits.ts || context.traits.ts, as the identify and alias records take it (§7.9).
-    ts = get_path(message, "traits.ts")
-    if not js_truthy(ts):
-        ts = get_path(message, "context.traits.ts")
-    return convert_ts(ts)
 
 
 def _set_ts(record: dict[str, Any], ts: Any) -> None:
@@ -185,22 +176,35 @@ def _stringify_values(data: Any) -> Any:
     return result
 
 
-def _identify_records(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+def _user_id(planned: Plan) -> Any:
+    # The generic userId map, which falls back to anonymousId (§5).
+    if planned.user_id is not MISSING:
+        return planned.user_id
+    return planned.anonymous_id if is_usable(planned.anonymous_id) else MISSING
+
+
+def _identify_records(planned: Plan, message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
     """§7: the profile record, and the device-token record when §12 applies."""
-    profile = custom_attributes(message, into=mapped_profile(message))
+    profile: dict[str, Any] = {}
+    for key, value in planned.data.items():
+        form = _CLOUD_FORMS.get(key)
+        value = value if form is None else form(value)
+        if is_usable(value):
+            profile[key] = value
+    for key, value in planned.custom:
+        set_path(profile, key, value)
     profile = _stringify_values(profile)
-    extra = overrides(message)
-    if extra is not MISSING:
-        profile.update(extra)  # after stringification: override objects stay objects (§7.7)
+    if planned.overrides is not MISSING:
+        profile.update(planned.overrides)  # after stringification: override objects stay objects (§7.7)
     profile = {key: value for key, value in profile.items() if value is not None and value is not MISSING}
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
-    _set_ts(record, _record_ts(message))
+    _set_ts(record, convert_ts(planned.ts))
     if not js_truthy(config.get("enableObjectIdMapping")):
-        found = user_id(message)
+        found = _user_id(planned)
         record["identity"] = None if found is MISSING else found
         return [record]
-    anonymous_id = message.get("anonymousId", MISSING)
-    found = user_id_only(message)
+    anonymous_id = planned.anonymous_id
+    found = planned.user_id
     if js_truthy(anonymous_id):
         record["objectId"] = anonymous_id
         if js_truthy(found):
@@ -223,11 +227,7 @@ def _token_record(message: dict[str, Any]) -> dict[str, Any] | None:
     token = get_path(message, "context.device.token")
     if not (js_truthy(anonymous_id) and js_truthy(token) and (os_name == "android" or os_name in _APPLE_FAMILY)):
         return None
-    options: Any = MISSING
-    for name in _INTEGRATION_NAMES:
-        options = get_path(message, f"integrations.{name}")
-        if js_truthy(options):
-            break
+    options = integration_options(message.get("integrations", MISSING), cloud=True)
     token_type = get_path(options, "deviceTokenType")
     if not (isinstance(token_type, str) and token_type in _TOKEN_TYPES):
         token_type = "fcm" if os_name == "android" else "apns"
@@ -254,50 +254,39 @@ def _remove_empty(value: Any) -> Any:
     return value
 
 
-def _alias_record(message: dict[str, Any]) -> dict[str, Any]:
+def _alias_record(planned: Plan) -> dict[str, Any]:
     """§9: root userId and previousId only; not cleaned, undefined values simply absent."""
     profile: dict[str, Any] = {}
-    if "userId" in message:
-        profile["identity"] = message["userId"]
+    if "userId" in planned.data:
+        profile["identity"] = planned.data["userId"]
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
-    _set_ts(record, _record_ts(message))
-    if "previousId" in message:
-        record["identity"] = message["previousId"]
+    _set_ts(record, convert_ts(planned.ts))
+    if "previousId" in planned.data:
+        record["identity"] = planned.data["previousId"]
     return record
 
 
-def _required(value: Any, source: str) -> Any:
-    # A required mapping with nothing usable (§5); a default only replaces null or undefined.
-    if not is_usable(value):
-        raise EventError(f"Missing required value from {js_json(source)}")
-    return value
-
-
-def _event_record(message: dict[str, Any], config: dict[str, Any], kind: str) -> dict[str, Any]:
+def _event_record(planned: Plan, config: dict[str, Any]) -> dict[str, Any]:
     """§8: track, page and screen (and Charged) as an event record."""
-    if not js_truthy(config.get("trackAnonymous")) and not js_truthy(user_id_only(message)):
-        raise EventError("userId, not present cannot track anonymous user")
-    properties = message.get("properties", MISSING)
     record: dict[str, Any]
-    if is_order_completed(message.get("event", MISSING)):
-        record = {
-            "evtName": "Charged",
-            "evtData": charged_event_data(properties),
-            "ts": get_path(message, "properties.ts"),
-        }
+    if planned.charged:
+        record = {"evtName": "Charged", "evtData": planned.data, "ts": planned.ts}
     else:
-        record = {"evtName": _event_name(message, kind)}
+        name = planned.name
+        if planned.page:
+            # Handlebars renders String(value) HTML-escaped; the result is trimmed.
+            name = name.translate(_HTML_ESCAPES).strip(JS_WHITESPACE)
         # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen.json).
-        record["evtData"] = {} if properties is None or properties is MISSING else _required(properties, "properties")
-        ts = get_path(message, "properties.ts")
-        if is_usable(ts):
-            record["ts"] = ts
+        properties = planned.data
+        record = {"evtName": name, "evtData": {} if properties is None or properties is MISSING else properties}
+        if is_usable(planned.ts):
+            record["ts"] = planned.ts
     record["type"] = "event"
     if js_truthy(record["evtData"]):
         record["evtData"] = _stringify_values(record["evtData"])
         if record["evtName"] == "Charged":
             _parse_items(record["evtData"])
-    _set_event_identity(record, message, config)
+    _set_event_identity(record, planned, config)
     ts = record.get("ts", MISSING)
     if ts is not MISSING:
         record["ts"] = convert_ts(ts)
@@ -307,17 +296,6 @@ def _event_record(message: dict[str, Any], config: dict[str, Any], kind: str) ->
     return record
 
 
-def _event_name(message: dict[str, Any], kind: str) -> Any:
-    if kind == "track":
-        return _required(message.get("event", MISSING), "event")
-    prefix, default = _PAGE_TEMPLATES[kind]
-    value = page_name_value(message)
-    if value is MISSING:
-        return default
-    # Handlebars renders String(value) HTML-escaped; the result is trimmed.
-    return (prefix + js_string(value).translate(_HTML_ESCAPES)).strip(JS_WHITESPACE)
-
-
 def _parse_items(data: dict[str, Any]) -> None:
     """§8.5: Charged's Items, stringified with the rest, is parsed back and must be an array whose
     first element is an object (null counts, as typeof null is "object")."""
@@ -325,24 +303,21 @@ def _parse_items(data: dict[str, Any]) -> None:
     if not js_truthy(items):
         return
     try:
-        parsed = js_json_parse(items if isinstance(items, str) else js_string(items))
+        data["Items"] = read_products(items if isinstance(items, str) else js_string(items))
     except JsSyntaxError as error:
         raise ReferenceCrash(str(error)) from None
-    data["Items"] = parsed
-    if not isinstance(parsed, list) or js_typeof(parsed[0] if parsed else MISSING) != "object":
-        raise EventError("Products property value must be an array of objects")
 
 
-def _set_event_identity(record: dict[str, Any], message: dict[str, Any], config: dict[str, Any]) -> None:
+def _set_event_identity(record: dict[str, Any], planned: Plan, config: dict[str, Any]) -> None:
     """§8.9: objectId from anonymousId, else identity; or the generic userId map."""
     if not js_truthy(config.get("enableObjectIdMapping")):
-        record["identity"] = user_id(message)
+        record["identity"] = _user_id(planned)
         return
-    anonymous_id = message.get("anonymousId", MISSING)
+    anonymous_id = planned.anonymous_id
     if js_truthy(anonymous_id):
         record["objectId"] = anonymous_id
         return
-    found = user_id_only(message)
+    found = planned.user_id
     if not js_truthy(found):
         raise EventError("Unable to process without anonymousId or userId")
     record["identity"] = found

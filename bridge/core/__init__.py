@@ -24,6 +24,20 @@ from ._jsvalue import (
     js_truthy,
     js_typeof,
 )
+from ._plan import (
+    ANONYMOUS_ERROR,
+    INTEGRATION_KEYS,
+    KINDS,
+    MISSING_EVENT_ERROR,
+    MISSING_PROPERTIES_ERROR,
+    MODE_DIFFERENCES,
+    PAGE_PREFIXES,
+    PRODUCTS_ERROR,
+    Plan,
+    integration_options,
+    plan,
+    read_products,
+)
 from ._rules import (
     CHARGED_FIELDS,
     CUSTOM_ATTRIBUTE_EXCLUSIONS,
@@ -93,4 +107,17 @@ __all__ = [
     "charged_event_data",
     "page_name_value",
     "STRINGIFY_EXEMPT",
+    # the planner
+    "Plan",
+    "plan",
+    "KINDS",
+    "PAGE_PREFIXES",
+    "ANONYMOUS_ERROR",
+    "MISSING_EVENT_ERROR",
+    "MISSING_PROPERTIES_ERROR",
+    "PRODUCTS_ERROR",
+    "read_products",
+    "INTEGRATION_KEYS",
+    "integration_options",
+    "MODE_DIFFERENCES",
 ]
