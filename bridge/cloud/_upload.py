@@ -13,10 +13,11 @@ import math
 from typing import Any
 
 from ..core import (
+    CHARGED,
     JS_WHITESPACE,
     KINDS,
     MISSING,
-    PROFILE_FIELDS,
+    PROFILE_FIELD,
     STRINGIFY_EXEMPT,
     Plan,
     get_path,
@@ -48,8 +49,6 @@ _TOKEN_TYPES = ("chrome", "fcm", "gcm", "apns", "wns", "mpns")
 _APPLE_FAMILY = ("ios", "watchos", "ipados", "tvos")
 # Handlebars' escapeExpression (§8.7).
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"})
-# §7.3, the cloud form of each profile field that has one (Gender's letter).
-_CLOUD_FORMS = {field.dest: field.cloud_convert for field in PROFILE_FIELDS if field.cloud_convert is not None}
 
 
 def endpoint(config: dict[str, Any], path: str) -> str:
@@ -187,7 +186,7 @@ def _identify_records(planned: Plan, message: dict[str, Any], config: dict[str, 
     """§7: the profile record, and the device-token record when §12 applies."""
     profile: dict[str, Any] = {}
     for key, value in planned.data.items():
-        form = _CLOUD_FORMS.get(key)
+        form = PROFILE_FIELD[key].cloud  # the table's cloud form (Gender's letter, §7.3)
         value = value if form is None else form(value)
         if is_usable(value):
             profile[key] = value
@@ -270,7 +269,7 @@ def _event_record(planned: Plan, config: dict[str, Any]) -> dict[str, Any]:
     """§8: track, page and screen (and Charged) as an event record."""
     record: dict[str, Any]
     if planned.charged:
-        record = {"evtName": "Charged", "evtData": planned.data, "ts": planned.ts}
+        record = {"evtName": CHARGED.name, "evtData": planned.data, "ts": planned.ts}
     else:
         name = planned.name
         if planned.page:
@@ -284,7 +283,7 @@ def _event_record(planned: Plan, config: dict[str, Any]) -> dict[str, Any]:
     record["type"] = "event"
     if js_truthy(record["evtData"]):
         record["evtData"] = _stringify_values(record["evtData"])
-        if record["evtName"] == "Charged":
+        if record["evtName"] == CHARGED.name:
             _parse_items(record["evtData"])
     _set_event_identity(record, planned, config)
     ts = record.get("ts", MISSING)
@@ -299,11 +298,11 @@ def _event_record(planned: Plan, config: dict[str, Any]) -> dict[str, Any]:
 def _parse_items(data: dict[str, Any]) -> None:
     """§8.5: Charged's Items, stringified with the rest, is parsed back and must be an array whose
     first element is an object (null counts, as typeof null is "object")."""
-    items = data.get("Items", MISSING)
+    items = data.get(CHARGED.items, MISSING)
     if not js_truthy(items):
         return
     try:
-        data["Items"] = read_products(items if isinstance(items, str) else js_string(items))
+        data[CHARGED.items] = read_products(items if isinstance(items, str) else js_string(items))
     except JsSyntaxError as error:
         raise ReferenceCrash(str(error)) from None
 

@@ -1,9 +1,13 @@
 """The core both modes share: settings, JavaScript value semantics and the mapping rules.
 
     _settings   Settings, declared once (dashboard aliases, checks, README table)
+    _fields     the tables: each profile field (sources, cloud form, device form) and Charged, once
+    _plan       the planner: a message and the settings -> what is sent, for both modes, and the
+                one table of what the two modes still do differently (MODE_DIFFERENCES)
+    _rules      the lookups the planner makes: paths, identity, custom attributes, Charged's data
+    _sdkforms   what the Web SDK accepts: text rules and the profile forms the table names
     _jsvalue    how JavaScript reads values (truthiness, String(), Number(), JSON.stringify)
     _jsonparse  JSON.parse as V8 does it (products given as JSON text, in both modes)
-    _rules      lookups, identity, the profile-field table, custom attributes, Charged
 
 Standard library only, nothing of the browser, of HTTP or of Jinja2: it runs in Pyodide as on the
 server. Device mode (:mod:`bridge.device`) and cloud mode (:mod:`bridge.cloud`) build on it and on
@@ -12,6 +16,22 @@ nothing of each other.
 
 from __future__ import annotations
 
+from ._fields import (
+    CHARGED,
+    CHARGED_FIELDS,
+    CUSTOM_ATTRIBUTE_EXCLUSIONS,
+    EMAIL_ONLY,
+    FIRST_NAME,
+    LAST_NAME,
+    PROFILE_FIELD,
+    PROFILE_FIELDS,
+    STRINGIFY_EXEMPT,
+    USER_ID,
+    USER_ID_ONLY,
+    Charged,
+    ProfileField,
+    gender_letter,
+)
 from ._jsonparse import js_json_parse
 from ._jsvalue import (
     JS_WHITESPACE,
@@ -39,16 +59,6 @@ from ._plan import (
     read_products,
 )
 from ._rules import (
-    CHARGED_FIELDS,
-    CUSTOM_ATTRIBUTE_EXCLUSIONS,
-    EMAIL_ONLY,
-    FIRST_NAME,
-    LAST_NAME,
-    PROFILE_FIELDS,
-    STRINGIFY_EXEMPT,
-    USER_ID,
-    USER_ID_ONLY,
-    ProfileField,
     charged_event_data,
     custom_attributes,
     custom_pairs,
@@ -62,6 +72,21 @@ from ._rules import (
     set_path,
     user_id,
     user_id_only,
+)
+from ._sdkforms import (
+    KEY_CHARS,
+    MAX_LENGTH,
+    VALUE_CHARS,
+    Form,
+    age_form,
+    dob_form,
+    education_form,
+    gender_form,
+    phone_form,
+    sanitize_key,
+    sanitize_value,
+    utf16_length,
+    yes_no_form,
 )
 from ._settings import DEFAULT_SDK_URL, REGIONS, Settings, load_settings, settings_table
 
@@ -104,9 +129,27 @@ __all__ = [
     "overrides",
     "is_order_completed",
     "CHARGED_FIELDS",
+    "CHARGED",
+    "Charged",
+    "PROFILE_FIELD",
+    "gender_letter",
     "charged_event_data",
     "page_name_value",
     "STRINGIFY_EXEMPT",
+    # what the Web SDK accepts (the device forms of the table)
+    "MAX_LENGTH",
+    "KEY_CHARS",
+    "VALUE_CHARS",
+    "utf16_length",
+    "sanitize_key",
+    "sanitize_value",
+    "Form",
+    "gender_form",
+    "yes_no_form",
+    "education_form",
+    "dob_form",
+    "phone_form",
+    "age_form",
     # the planner
     "Plan",
     "plan",

@@ -1,6 +1,6 @@
 """The planner: one message and the settings become what is to be sent, decided once for both modes.
 
-    plan(message, track_anonymous=False) -> Plan(kind="event", name="Charged", data={...}, ...)
+    plan(message, kind, track_anonymous) -> Plan(kind="event", name="Charged", data={...}, ...)
 
 Every decision about the message itself is made here: which user it is, whether an anonymous
 event is sent, whether it is Charged (``Order Completed`` in any letter case), how a page or screen
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ..errors import EventError
+from ._fields import CHARGED
 from ._jsonparse import js_json_parse
 from ._jsvalue import MISSING, js_string, js_truthy, js_typeof
 from ._rules import (
@@ -110,7 +111,7 @@ def plan(message: Mapping[str, Any], kind: str, track_anonymous: bool) -> Plan:
     properties = message.get("properties", MISSING)
     ts = get_path(message, "properties.ts")
     if is_order_completed(message.get("event", MISSING)):  # track, page and screen alike (§8.3)
-        return Plan("event", "Charged", charged=True, data=charged_event_data(properties), properties=properties, ts=ts, **ids)
+        return Plan("event", CHARGED.name, charged=True, data=charged_event_data(properties), properties=properties, ts=ts, **ids)
     if kind == "track":
         name = message.get("event", MISSING)
         if not is_usable(name):

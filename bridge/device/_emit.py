@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ..core import (
-    CHARGED_FIELDS,
+    CHARGED,
     FIRST_NAME,
     INTEGRATION_KEYS,
     KINDS,
     LAST_NAME,
     MISSING,
     PRODUCTS_ERROR,
+    PROFILE_FIELD,
     PROFILE_FIELDS,
     STRINGIFY_EXEMPT,
     USER_ID_ONLY,
@@ -47,7 +48,6 @@ from ..core import (
 from ..errors import EventError, JsSyntaxError, UnsupportedMessage
 from ._forms import (
     MAX_CHARGED_ITEMS,
-    PROFILE_FORMS,
     PROFILE_UNSENDABLE_KEYS,
     SYSTEM_EVENTS,
     UNSENDABLE_KEYS,
@@ -255,7 +255,8 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
             if key in kept:
                 out[key] = kept[key]
             continue
-        form = PROFILE_FORMS.get(key)
+        row = PROFILE_FIELD.get(key)
+        form = row.device if row is not None else None  # the table's device form (isProfileValid)
         if form is not None:
             accepted, reason = form(value)
             if accepted is MISSING:
@@ -312,7 +313,7 @@ def _properties(properties: Any, warn: Warn) -> dict[str, Any] | None:
 
 def _event(name: str, properties: Any, warn: Warn) -> list[Any]:
     data = _properties(properties, warn)
-    if name == "Charged":  # the SDK checks a Charged event by its name, whatever sent it
+    if name == CHARGED.name:  # the SDK checks a Charged event by its name, whatever sent it
         return ["event", name] if data is None else ["event", name, _charged_data(data, warn)]
     if data is None:
         return ["event", name]
@@ -322,14 +323,14 @@ def _event(name: str, properties: Any, warn: Warn) -> list[Any]:
 def _charged(planned: Plan, warn: Warn) -> list[Any]:
     data = _properties(planned.properties, warn)
     if data is None:
-        return ["event", "Charged"]
-    for dest, source in CHARGED_FIELDS:
+        return ["event", CHARGED.name]
+    for dest, source in CHARGED.fields:
         if source in data and not is_usable(data[source]):
             warn(f"properties.{source}: {show(data[source])} left out: {dest} is not sent empty")
     if "ts" in data:
         # As in cloud mode, ts is the event's time, not event data; the SDK stamps its own time.
         warn(f"properties.ts: {show(data['ts'])} left out: Charged does not carry ts as event data")
-    return ["event", "Charged", _charged_data(planned.data, warn)]
+    return ["event", CHARGED.name, _charged_data(planned.data, warn)]
 
 
 def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
@@ -340,7 +341,7 @@ def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
         if key is None:
             continue
         where = join("properties", raw_key)
-        if key == "Items":
+        if key == CHARGED.items:
             out[key] = _items(value, where, warn)
         else:
             out[key] = sanitize_tree(flatten_value(value, where, NO_NESTING_IN_CHARGED, warn), where, warn)
