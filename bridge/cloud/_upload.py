@@ -10,7 +10,8 @@ returns the request envelopes; ``_router`` batches them and ``_delivery`` sends 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeAlias
 
 from ..core import (
     CHARGED,
@@ -19,7 +20,9 @@ from ..core import (
     MISSING,
     PROFILE_FIELD,
     STRINGIFY_EXEMPT,
+    CloudConfig,
     Plan,
+    Settings,
     get_path,
     integration_options,
     is_usable,
@@ -51,30 +54,35 @@ _APPLE_FAMILY = ("ios", "watchos", "ipados", "tvos")
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"})
 
 
-def endpoint(config: dict[str, Any], path: str) -> str:
+# A destination Config as RudderStack passes it, or one already read.
+Config: TypeAlias = CloudConfig | Mapping[str, Any]
+
+
+def endpoint(config: Config, path: str) -> str:
     """``https://[<region>.]api.clevertap.com/1<path>``; the region is inserted verbatim (§2)."""
-    region = config.get("region", MISSING)
+    region = CloudConfig.from_config(config).region
     if js_truthy(region) and region != "none":
         return f"https://{js_string(region)}.api.clevertap.com/1{path}"
     return f"https://api.clevertap.com/1{path}"
 
 
-def upload_endpoint(config: dict[str, Any]) -> str:
+def upload_endpoint(config: Config) -> str:
     """The upload API endpoint for a destination config (events, profiles and tokens alike)."""
     return endpoint(config, "/upload")
 
 
-def request_headers(config: dict[str, Any]) -> dict[str, Any]:
+def request_headers(config: Config) -> dict[str, Any]:
     """The three headers, values as given; a missing accountId or passcode leaves its key out (§1, §3)."""
+    read = CloudConfig.from_config(config)
     headers: dict[str, Any] = {}
-    for name, key in (("X-CleverTap-Account-Id", "accountId"), ("X-CleverTap-Passcode", "passcode")):
-        if key in config:
-            headers[name] = config[key]
+    for name, value in (("X-CleverTap-Account-Id", read.account_id), ("X-CleverTap-Passcode", read.passcode)):
+        if value is not MISSING:
+            headers[name] = value
     headers["Content-Type"] = "application/json"
     return headers
 
 
-def envelope(records: list[Any], config: dict[str, Any]) -> dict[str, Any]:
+def envelope(records: list[Any], config: Config) -> dict[str, Any]:
     """A processor output: RudderStack's REST request envelope carrying ``records`` (§3)."""
     return {
         "version": "1",
@@ -105,7 +113,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[str, Any]]:
     """The processor outputs for one message: one envelope per record, in order (§3, §4).
 
     ``config`` is the destination's raw ``Config`` (accountId, passcode, region, trackAnonymous,
@@ -114,7 +122,7 @@ def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str,
     reference's message and status when the message cannot be sent.
     """
     message = _copy(message) if isinstance(message, dict) else {}
-    config = config if isinstance(config, dict) else {}
+    config = CloudConfig.from_config(config)  # read once; unchecked, as the reference reads it
     kind = message.get("type", MISSING)
     if not js_truthy(kind):
         raise EventError("Message Type is not present. Aborting message.")
@@ -124,7 +132,7 @@ def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str,
     kind = kind.lower()
     if kind not in KINDS:
         raise EventError("Message type not supported")
-    planned = plan(message, kind, js_truthy(config.get("trackAnonymous")))
+    planned = plan(message, kind, config.track_anonymous)
     if planned.kind == "identify":
         return [envelope([record], config) for record in _identify_records(planned, message, config)]
     if planned.kind == "alias":
@@ -182,7 +190,7 @@ def _user_id(planned: Plan) -> Any:
     return planned.anonymous_id if is_usable(planned.anonymous_id) else MISSING
 
 
-def _identify_records(planned: Plan, message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+def _identify_records(planned: Plan, message: dict[str, Any], config: CloudConfig) -> list[dict[str, Any]]:
     """§7: the profile record, and the device-token record when §12 applies."""
     profile: dict[str, Any] = {}
     for key, value in planned.data.items():
@@ -198,7 +206,7 @@ def _identify_records(planned: Plan, message: dict[str, Any], config: dict[str, 
     profile = {key: value for key, value in profile.items() if value is not None and value is not MISSING}
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
     _set_ts(record, convert_ts(planned.ts))
-    if not js_truthy(config.get("enableObjectIdMapping")):
+    if not config.enable_object_id_mapping:
         found = _user_id(planned)
         record["identity"] = None if found is MISSING else found
         return [record]
@@ -265,7 +273,7 @@ def _alias_record(planned: Plan) -> dict[str, Any]:
     return record
 
 
-def _event_record(planned: Plan, config: dict[str, Any]) -> dict[str, Any]:
+def _event_record(planned: Plan, config: CloudConfig) -> dict[str, Any]:
     """§8: track, page and screen (and Charged) as an event record."""
     record: dict[str, Any]
     if planned.charged:
@@ -307,9 +315,9 @@ def _parse_items(data: dict[str, Any]) -> None:
         raise ReferenceCrash(str(error)) from None
 
 
-def _set_event_identity(record: dict[str, Any], planned: Plan, config: dict[str, Any]) -> None:
+def _set_event_identity(record: dict[str, Any], planned: Plan, config: CloudConfig) -> None:
     """§8.9: objectId from anonymousId, else identity; or the generic userId map."""
-    if not js_truthy(config.get("enableObjectIdMapping")):
+    if not config.enable_object_id_mapping:
         record["identity"] = _user_id(planned)
         return
     anonymous_id = planned.anonymous_id

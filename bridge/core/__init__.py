@@ -88,11 +88,13 @@ from ._sdkforms import (
     utf16_length,
     yes_no_form,
 )
-from ._settings import DEFAULT_SDK_URL, REGIONS, Settings, load_settings, settings_table
+from ._settings import DEFAULT_SDK_URL, REGIONS, CloudConfig, Settings, WebPush, load_settings, settings_table
 
 __all__ = [
     # settings
     "Settings",
+    "WebPush",
+    "CloudConfig",
     "load_settings",
     "settings_table",
     "REGIONS",

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SettingsError
+from ._jsvalue import MISSING, js_truthy
 
-__all__ = ["Settings", "WebPush", "load_settings", "REGIONS", "DEFAULT_SDK_URL", "DEFAULT_SERVICE_WORKER_PATH", "settings_table"]
+__all__ = ["Settings", "CloudConfig", "WebPush", "load_settings", "REGIONS", "DEFAULT_SDK_URL", "DEFAULT_SERVICE_WORKER_PATH", "settings_table"]
 
 REGIONS = ("none", "in1", "sg1", "us1", "sk1", "aps3", "mec1")
 DEFAULT_SDK_URL = "https://d2r1yp2w7bby2u.cloudfront.net/js/clevertap.min.js"
@@ -388,6 +389,50 @@ class Settings:
             out.pop("passcode")
             out.pop("api_url")
         return out
+
+
+def _alias(name: str) -> str:
+    alias: str = next(f.metadata["alias"] for f in dataclasses.fields(Settings) if f.name == name)
+    return alias
+
+
+@dataclasses.dataclass(frozen=True)
+class CloudConfig:
+    """A destination config as RudderStack's cloud transformer reads it, read once per message.
+
+    The keys are the dashboard names :class:`Settings` declares (accountId, passcode, region,
+    trackAnonymous, enableObjectIdMapping); the values are taken as given and not checked, as the
+    reference takes them (the conformance cases hold cloud mode to that): ``region`` is put in the
+    URL verbatim, the two flags are JavaScript-truthy, and an absent accountId or passcode is
+    MISSING, which leaves its header out. Only user deletion refuses a config (no account or
+    passcode). Build it with :meth:`from_config`, from a raw config or from :class:`Settings`.
+    """
+
+    account_id: Any = MISSING
+    passcode: Any = MISSING
+    region: Any = MISSING
+    track_anonymous: bool = False
+    enable_object_id_mapping: bool = False
+
+    @classmethod
+    def from_config(cls, config: Any) -> CloudConfig:
+        """From a destination ``Config`` dict (anything else reads as empty), or from Settings."""
+        if isinstance(config, CloudConfig):
+            return config
+        if isinstance(config, Settings):
+            return cls(config.account_id, config.passcode, config.region, config.track_anonymous, config.enable_object_id_mapping)
+        given: Mapping[str, Any] = config if isinstance(config, dict) else {}
+
+        def raw(name: str) -> Any:
+            return given.get(_alias(name), MISSING)
+
+        return cls(
+            account_id=raw("account_id"),
+            passcode=raw("passcode"),
+            region=raw("region"),
+            track_anonymous=js_truthy(raw("track_anonymous")),
+            enable_object_id_mapping=js_truthy(raw("enable_object_id_mapping")),
+        )
 
 
 def _canonical(key: str) -> str | None:
