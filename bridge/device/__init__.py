@@ -21,6 +21,7 @@ from ._emit import (
     init_calls,
     map_event,
     privacy_calls,
+    start_values,
     translate,
     web_push_calls,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "init_calls",
     "privacy_calls",
     "web_push_calls",
+    "start_values",
     "QUEUES",
     "INTEGRATION_KEYS",
     "WEB_PUSH_QUEUE",

@@ -45,7 +45,7 @@ from ..core import (
     read_products,
     set_path,
 )
-from ..errors import EventError, JsSyntaxError, UnsupportedMessage
+from ..errors import EventError, JsSyntaxError, SettingsError, UnsupportedMessage
 from ._forms import (
     MAX_CHARGED_ITEMS,
     PROFILE_UNSENDABLE_KEYS,
@@ -68,6 +68,7 @@ __all__ = [
     "init_calls",
     "privacy_calls",
     "web_push_calls",
+    "start_values",
     "QUEUES",
     "INTEGRATION_KEYS",
     "WEB_PUSH_QUEUE",
@@ -132,6 +133,34 @@ def init_calls(settings: Settings | Mapping[str, Any], integration_options: Mapp
         ["privacy", {"optOut": opt_out if isinstance(opt_out, bool) else config.opt_out}],
         ["privacy", {"useIP": use_ip if isinstance(use_ip, bool) else config.use_ip}],
     ]
+
+
+def start_values(
+    settings: Settings | Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+    integration_options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the integration starts the Web SDK with, from the file settings and the RudderStack
+    destination config (which wins, as in :meth:`Settings.merged`), checked once here:
+
+        {"account": "W9R-486-4W5Z", "region": "in1", "targetDomain": None,
+         "sdkUrl": "https://...", "calls": [["privacy", {"optOut": False}], ["privacy", {"useIP": False}]]}
+
+    ``region`` is None for the SDK's default; ``calls`` are :func:`init_calls`, made before the
+    account is set. Raises :class:`~bridge.errors.SettingsError` when the merged settings are
+    refused (``region: "eu1"``) or name no account, so that nothing half-starts the SDK.
+    """
+    base = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    merged = base.merged(config) if config else base
+    if merged.account_id is None:
+        raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
+    return {
+        "account": merged.account_id,
+        "region": None if merged.region == "none" else merged.region,
+        "targetDomain": merged.target_domain,
+        "sdkUrl": merged.sdk_url,
+        "calls": init_calls(merged, integration_options),
+    }
 
 
 # Not one of QUEUES: events never reach it. Its one call is computed at build time (web_push_calls).
