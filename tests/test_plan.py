@@ -19,7 +19,9 @@ from bridge.core import (
     PRODUCTS_ERROR,
     PROFILE_FIELD,
     PROFILE_FIELDS,
+    CloudConfig,
     Plan,
+    Settings,
     integration_options,
     plan,
     read_products,
@@ -29,6 +31,7 @@ from bridge.device import translate
 from bridge.errors import EventError, JsSyntaxError, ReferenceCrash
 
 CONFIG = {"accountId": "A-1", "passcode": "P"}
+OFF, ON = Settings(track_anonymous=False), CloudConfig(track_anonymous=True)  # either kind of settings
 
 
 def cloud_record(message: dict[str, Any], **config: Any) -> dict[str, Any]:
@@ -41,7 +44,7 @@ def cloud_record(message: dict[str, Any], **config: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("kind", ["track", "page", "screen"])
 def test_order_completed_in_any_case_is_charged_in_both_modes(kind: str, event: str) -> None:
     message = {"type": kind, "userId": "u1", "event": event, "properties": {"revenue": 5, "products": [{"id": "p"}]}}
-    planned = plan(message, kind, track_anonymous=False)
+    planned = plan(message, kind, OFF)
     assert (planned.name, planned.charged) == (CHARGED.name, True)
     assert planned.data == {"Amount": 5, "Items": [{"id": "p"}]}
     assert translate(message, {}).calls == [["event", "Charged", {"Amount": 5, "Items": [{"id": "p"}]}]]
@@ -49,7 +52,7 @@ def test_order_completed_in_any_case_is_charged_in_both_modes(kind: str, event: 
 
 
 def test_order_completed_with_a_space_is_not_charged() -> None:
-    planned = plan({"type": "track", "userId": "u1", "event": "Order Completed "}, "track", track_anonymous=False)
+    planned = plan({"type": "track", "userId": "u1", "event": "Order Completed "}, "track", OFF)
     assert (planned.name, planned.charged) == ("Order Completed ", False)
 
 
@@ -64,7 +67,7 @@ def test_order_completed_with_a_space_is_not_charged() -> None:
 )
 def test_page_and_screen_names_come_from_one_rule(kind: str, message: dict[str, Any], name: str) -> None:
     message = {"type": kind, "userId": "u1", **message}
-    planned = plan(message, kind, track_anonymous=False)
+    planned = plan(message, kind, OFF)
     assert (planned.name, planned.page) == (name, True)
     assert translate(message, {}).calls[0][1] == sanitize_key(name)  # the SDK removes ":" (a named difference)
     assert cloud_record(message)["evtName"] == name
@@ -72,7 +75,7 @@ def test_page_and_screen_names_come_from_one_rule(kind: str, message: dict[str, 
 
 def test_the_page_name_differs_only_by_the_named_html_escaping() -> None:
     message = {"type": "page", "userId": "u1", "name": "Q&A"}
-    assert plan(message, "page", track_anonymous=False).name == "Web Page Viewed: Q&A"
+    assert plan(message, "page", OFF).name == "Web Page Viewed: Q&A"
     assert translate(message, {}).calls[0][1] == "Web Page Viewed Q&A"
     assert cloud_record(message)["evtName"] == "Web Page Viewed: Q&amp;A"
     assert "page and screen names" in MODE_DIFFERENCES
@@ -83,10 +86,10 @@ def test_an_event_without_a_truthy_user_id_is_anonymous_in_both_modes(user_id: A
     message: dict[str, Any] = {"type": "track", "event": "E", "anonymousId": "a1"}
     if user_id is not MISSING:
         message["userId"] = user_id
-    for run in (lambda: plan(message, "track", track_anonymous=False), lambda: translate(message, {}), lambda: cloud_record(message)):
+    for run in (lambda: plan(message, "track", OFF), lambda: translate(message, {}), lambda: cloud_record(message)):
         with pytest.raises(EventError, match=f"^{ANONYMOUS_ERROR}$"):
             run()
-    assert plan(message, "track", track_anonymous=True).user_id in (MISSING, 0, False)
+    assert plan(message, "track", ON).user_id in (MISSING, 0, False)
     assert translate(message, {"track_anonymous": True}).calls == [["event", "E"]]
     assert cloud_record(message, trackAnonymous=True)["identity"] == (user_id if user_id not in (MISSING, None, "") else "a1")
 
@@ -134,7 +137,7 @@ def test_integration_options_try_the_four_spellings_in_each_readers_order() -> N
 
 def test_a_track_without_an_event_and_with_empty_properties_fails_on_the_event_first() -> None:
     message = {"type": "track", "userId": "u1", "properties": ""}
-    for run in (lambda: plan(message, "track", track_anonymous=False), lambda: translate(message, {}), lambda: cloud_record(message)):
+    for run in (lambda: plan(message, "track", OFF), lambda: translate(message, {}), lambda: cloud_record(message)):
         with pytest.raises(EventError, match='^Missing required value from "event"$'):
             run()
     message["event"] = "E"
@@ -145,7 +148,7 @@ def test_a_track_without_an_event_and_with_empty_properties_fails_on_the_event_f
 
 def test_identify_plans_raw_fields_and_each_mode_applies_its_column() -> None:
     message = {"type": "identify", "userId": "u1", "traits": {"gender": "female", "birthday": "1990-05-17", "plan": "pro"}}
-    planned = plan(message, "identify", track_anonymous=False)
+    planned = plan(message, "identify", OFF)
     assert isinstance(planned, Plan)
     assert planned.data == {"Gender": "female", "DOB": "1990-05-17"}
     assert planned.custom == (("plan", "pro"),)

@@ -132,7 +132,7 @@ def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[s
     kind = kind.lower()
     if kind not in KINDS:
         raise EventError("Message type not supported")
-    planned = plan(message, kind, config.track_anonymous)
+    planned = plan(message, kind, config)
     if planned.kind == "identify":
         return [envelope([record], config) for record in _identify_records(planned, message, config)]
     if planned.kind == "alias":

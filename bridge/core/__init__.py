@@ -54,6 +54,7 @@ from ._plan import (
     PAGE_PREFIXES,
     PRODUCTS_ERROR,
     Plan,
+    PlanSettings,
     integration_options,
     plan,
     read_products,
@@ -154,6 +155,7 @@ __all__ = [
     "age_form",
     # the planner
     "Plan",
+    "PlanSettings",
     "plan",
     "KINDS",
     "PAGE_PREFIXES",

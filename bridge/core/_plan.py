@@ -1,6 +1,6 @@
 """The planner: one message and the settings become what is to be sent, decided once for both modes.
 
-    plan(message, kind, track_anonymous) -> Plan(kind="event", name="Charged", data={...}, ...)
+    plan(message, kind, settings) -> Plan(kind="event", name="Charged", data={...}, ...)
 
 Every decision about the message itself is made here: which user it is, whether an anonymous
 event is sent, whether it is Charged (``Order Completed`` in any letter case), how a page or screen
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from ..errors import EventError
 from ._fields import CHARGED
@@ -35,6 +35,7 @@ from ._rules import (
 __all__ = [
     "Plan",
     "plan",
+    "PlanSettings",
     "KINDS",
     "PAGE_PREFIXES",
     "ANONYMOUS_ERROR",
@@ -92,8 +93,16 @@ class Plan:
     warnings: tuple[str, ...] = field(default=())
 
 
-def plan(message: Mapping[str, Any], kind: str, track_anonymous: bool) -> Plan:
-    """The plan for ``message`` of type ``kind`` (one of :data:`KINDS`, lower case).
+class PlanSettings(Protocol):
+    """What the planner reads of the settings: :class:`~bridge.core.Settings` (device mode) and
+    :class:`~bridge.core.CloudConfig` (cloud mode) both have it."""
+
+    @property
+    def track_anonymous(self) -> bool: ...
+
+
+def plan(message: Mapping[str, Any], kind: str, settings: PlanSettings) -> Plan:
+    """The plan for ``message`` of type ``kind`` (one of :data:`KINDS`, lower case) under ``settings``.
 
     Raises :class:`EventError` with the reference's words when the message is not sent: an
     anonymous event without track_anonymous, a track without an event name, properties that are
@@ -106,7 +115,7 @@ def plan(message: Mapping[str, Any], kind: str, track_anonymous: bool) -> Plan:
         # The root userId and previousId only, as given (§9).
         given = {key: message[key] for key in ("userId", "previousId") if key in message}
         return Plan("alias", data=given, ts=_traits_ts(message), **ids)
-    if not track_anonymous and not js_truthy(ids["user_id"]):
+    if not settings.track_anonymous and not js_truthy(ids["user_id"]):
         raise EventError(ANONYMOUS_ERROR)
     properties = message.get("properties", MISSING)
     ts = get_path(message, "properties.ts")

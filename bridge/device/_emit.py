@@ -108,7 +108,7 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
         # A copy: the shared rules write dotted trait keys into nested objects, as lodash's set
         # does in the reference, and the caller's message must stay as it was.
         copied = copy.deepcopy(message)
-        planned = plan(copied, name, config.track_anonymous)
+        planned = plan(copied, name, config)
         calls = _EMITTERS[planned.kind](planned, copied, config, warnings.append)
     except RecursionError:
         raise EventError("message: nested too deeply to be read") from None
