@@ -78,3 +78,11 @@ def test_each_subpackage_imports_only_the_layers_below_it(layer: str) -> None:
             if isinstance(node, ast.ImportFrom) and node.level == 2 and node.module:
                 used = node.module.split(".")[0]
                 assert used in LAYERS[layer] | {"errors"} or used not in LAYERS, f"{path.name} imports bridge.{node.module}"
+
+
+def test_the_browser_wheel_needs_no_network_or_http_module() -> None:
+    from bridge.build import wheel_stdlib_imports
+
+    imported = wheel_stdlib_imports(Path(bridge.__file__).parent)
+    assert {"json", "re", "datetime"} <= imported
+    assert not {name for name in imported if name.split(".")[0] in ("urllib", "http", "socket", "email")}

@@ -22,7 +22,7 @@ from ._bundle import (
 )
 from ._manifest import build_manifest, csp_directives, csp_header, sri
 from ._serve import MIME_TYPES, VENDOR_PATH, make_server
-from ._wheel import BUILD_ONLY, build_wheel, wheel_modules, wheel_name
+from ._wheel import BUILD_ONLY, SERVER_ONLY, build_wheel, wheel_modules, wheel_name, wheel_stdlib_imports
 
 __all__ = [
     "ROOT",
@@ -41,7 +41,9 @@ __all__ = [
     "VENDOR_PATH",
     "make_server",
     "BUILD_ONLY",
+    "SERVER_ONLY",
     "wheel_name",
     "wheel_modules",
+    "wheel_stdlib_imports",
     "build_wheel",
 ]

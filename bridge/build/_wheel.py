@@ -15,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "build_wheel"]
+__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_stdlib_imports", "build_wheel"]
 
 # What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
 # The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
@@ -101,6 +101,20 @@ def wheel_modules(package_dir: Path) -> list[Path]:
                     raise RuntimeError(f"{path.relative_to(package_dir)} imports {', '.join(bad)}, which stays on the server")
     typed = package_dir / "py.typed"
     return kept + ([typed] if typed.exists() else [])
+
+
+def wheel_stdlib_imports(package_dir: Path) -> set[str]:
+    """The standard-library modules the wheel's modules import (dotted names, as written)."""
+    names: set[str] = set()
+    for path in wheel_modules(package_dir):
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+    return names
 
 
 def _record_hash(data: bytes) -> str:
