@@ -7,6 +7,7 @@ from .build._bundle import (
     PYODIDE_FILES,
     ROOT,
     SERVICE_WORKER_FILE,
+    STDLIB_FILE,
     BuildError,
     JsValue,
     build_bundle,
@@ -15,4 +16,4 @@ from .build._bundle import (
     to_js,
 )
 
-__all__ = ["BuildError", "JsValue", "to_js", "privacy_table", "PRIVACY_STATES", "PYODIDE_FILES", "SERVICE_WORKER_FILE", "build_bundle", "render_bundle", "ROOT"]
+__all__ = ["BuildError", "JsValue", "to_js", "privacy_table", "PRIVACY_STATES", "PYODIDE_FILES", "SERVICE_WORKER_FILE", "STDLIB_FILE", "build_bundle", "render_bundle", "ROOT"]

@@ -13,6 +13,7 @@ and review the diff.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import os
@@ -36,6 +37,7 @@ from bridge.build._bundle import _environments
 from bridge.bundle import (
     PRIVACY_STATES,
     PYODIDE_FILES,
+    STDLIB_FILE,
     BuildError,
     build_bundle,
     privacy_table,
@@ -47,8 +49,7 @@ from bridge.settings import Settings, load_settings
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DEMO = ROOT / "demo.toml"
-WHEEL = wheel_name(__version__)
-JS_FILES = ("Clevertap.min.js", "clevertap-bridge.worker.js", "rudderanalytics.js", "demo.js")
+JS_FILES = ("Clevertap.min.js", "worker", "rudderanalytics.js", "demo.js")
 PASSCODE = "SECRET-PASSCODE-7f3a9c"
 NODE = shutil.which("node")
 
@@ -61,6 +62,20 @@ def build_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 def files_of(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def names(bundle: Path) -> dict[str, str]:
+    """The content-hashed names of a built bundle (worker, wheel, pyodide folder), from its manifest."""
+    found: dict[str, str] = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))["names"]
+    return found
+
+
+def worker_of(bundle: Path) -> Path:
+    return bundle / names(bundle)["worker"]
+
+
+def wheel_of(bundle: Path) -> Path:
+    return bundle / names(bundle)["wheel"]
 
 
 def embedded_config(js: str) -> dict[str, Any]:
@@ -84,21 +99,95 @@ def demo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_bundle_has_the_agreed_files(demo_bundle: Path) -> None:
-    names = set(files_of(demo_bundle))
-    assert names == {
+    hashed = names(demo_bundle)
+    assert re.fullmatch(r"clevertap-bridge\.worker\.[0-9a-f]{12}\.js", hashed["worker"])
+    assert re.fullmatch(re.escape(wheel_name(__version__)[: -len(".whl")]) + r"\.[0-9a-f]{12}\.whl", hashed["wheel"])
+    assert re.fullmatch(r"pyodide-[0-9a-f]{12}/", hashed["pyodide"])
+    files = files_of(demo_bundle)
+    originals = {name for name in files if not name.endswith((".gz", ".br"))}
+    assert originals == {
         "Clevertap.min.js",
-        "clevertap-bridge.worker.js",
+        hashed["worker"],
         "rudderanalytics.js",
-        WHEEL,
+        hashed["wheel"],
         "index.html",
         "demo.js",
         "demo.css",
         "manifest.json",
         "clevertap_sw.js",  # demo.toml turns web push on
-        *(f"pyodide/{name}" for name in PYODIDE_FILES),
+        *(hashed["pyodide"] + name for name in PYODIDE_FILES),
     }
+    assert "pyodide-lock.json" not in PYODIDE_FILES
     for name in PYODIDE_FILES:
-        assert (demo_bundle / "pyodide" / name).read_bytes() == (ROOT / "node_modules" / "pyodide" / name).read_bytes()
+        if name != STDLIB_FILE:
+            assert files[hashed["pyodide"] + name] == (ROOT / "node_modules" / "pyodide" / name).read_bytes()
+    # Precompressed copies: the same bytes, smaller, for the larger files (the wasm at least).
+    copies = {name for name in files if name.endswith((".gz", ".br"))}
+    assert hashed["pyodide"] + "pyodide.asm.wasm.gz" in copies
+    for name in copies:
+        original = name.rsplit(".", 1)[0]
+        assert original in originals and len(files[name]) < len(files[original])
+        if name.endswith(".gz"):
+            assert gzip.decompress(files[name]) == files[original], name
+
+
+def test_the_standard_library_is_cut_to_what_is_imported(demo_bundle: Path) -> None:
+    full = zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / STDLIB_FILE)
+    with zipfile.ZipFile(demo_bundle / names(demo_bundle)["pyodide"] / STDLIB_FILE) as cut:
+        kept = cut.namelist()
+        for name in kept:
+            assert cut.read(name) == full.read(name), name
+    # What the device rules and Pyodide's start-up import stays; what they never import goes.
+    for needed in ("json/__init__.py", "re/__init__.py", "tomllib/__init__.py", "datetime.py", "_pyodide/_base.py", "zipfile/__init__.py"):
+        assert needed in kept
+    for unused in ("unittest/__init__.py", "pydoc.py", "sqlite3/__init__.py", "email/__init__.py", "xml/__init__.py"):
+        assert unused not in kept
+    assert len(kept) < 0.4 * len(full.namelist())
+
+
+NODE_BOOT = """
+const [pyodideDir, wheel, lock, requests] = process.argv.slice(1);
+const fs = require("fs");
+import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
+  const info = JSON.parse(fs.readFileSync(lock, "utf8")).info;
+  const pyodide = await loadPyodide({
+    indexURL: pyodideDir, stdLibURL: pyodideDir + "python_stdlib.zip", lockFileContents: { info, packages: {} },
+    stdout: () => {}, stderr: (t) => process.stderr.write(t + "\\n"),
+  });
+  pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel");
+  const handle = pyodide.pyimport("bridge.boundary").handle;
+  const answers = JSON.parse(fs.readFileSync(requests, "utf8")).map((text) => handle(text));
+  const modules = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
+  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules) }));
+});
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_pyodide_runs_the_bridge_on_the_cut_standard_library(demo_bundle: Path, tmp_path: Path) -> None:
+    """The bundle's own Pyodide, cut stdlib and wheel, under Node: every device case answers as on CPython."""
+    from bridge.boundary import handle
+
+    cases = json.loads((ROOT / "tests" / "cases" / "device_cases.json").read_text(encoding="utf-8"))["cases"]
+    texts = [
+        json.dumps({"id": n, "kind": "event", "message": case["message"], "settings": {"accountId": "A-1", "trackAnonymous": True}})
+        for n, case in enumerate(cases)
+    ]
+    texts.append(json.dumps({"id": "p", "kind": "privacy", "options": {"optOut": True}}))
+    texts.append(json.dumps({"id": "i", "kind": "init", "settings": {"accountId": "A-1"}, "options": {"CleverTap": {"useIP": True}}}))
+    texts.append("not json")
+    (tmp_path / "requests.json").write_text(json.dumps(texts), encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(NODE), "-e", NODE_BOOT, str(demo_bundle / names(demo_bundle)["pyodide"]) + "/", str(wheel_of(demo_bundle)),
+            str(ROOT / "node_modules" / "pyodide" / "pyodide-lock.json"), str(tmp_path / "requests.json"),
+        ],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert [json.loads(a) for a in result["answers"]] == [json.loads(handle(t)) for t in texts]
+    assert "bridge.device" in result["modules"] and "bridge.cloud" not in result["modules"]
 
 
 def test_two_builds_give_identical_bytes(demo_bundle: Path, tmp_path: Path) -> None:
@@ -118,12 +207,15 @@ def test_a_rebuild_replaces_the_output_and_leaves_no_temporary_directory(tmp_pat
 
 
 def _normalised(text: str) -> str:
-    return re.sub(r"sha384-[A-Za-z0-9+/=]+", "sha384-<hash>", text)
+    # Hashes and hashed names change with every edit of bridge/: the golden files keep their shape.
+    text = re.sub(r"sha384-[A-Za-z0-9+/=]+", "sha384-<hash>", text)
+    return re.sub(r"(pyodide-|\.)[0-9a-f]{12}([./])", r"\1<hash>\2", text)
 
 
 @pytest.mark.parametrize("name", ["Clevertap.min.js", "clevertap-bridge.worker.js"])
 def test_golden(demo_bundle: Path, name: str) -> None:
-    rendered = _normalised((demo_bundle / name).read_text(encoding="utf-8"))
+    path = worker_of(demo_bundle) if name == "clevertap-bridge.worker.js" else demo_bundle / name
+    rendered = _normalised(path.read_text(encoding="utf-8"))
     golden = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)
@@ -135,7 +227,8 @@ def test_golden(demo_bundle: Path, name: str) -> None:
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
 @pytest.mark.parametrize("name", JS_FILES)
 def test_the_javascript_parses(demo_bundle: Path, name: str) -> None:
-    done = subprocess.run([str(NODE), "--check", str(demo_bundle / name)], capture_output=True, text=True, timeout=60)
+    path = worker_of(demo_bundle) if name == "worker" else demo_bundle / name
+    done = subprocess.run([str(NODE), "--check", str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
 
@@ -195,10 +288,14 @@ def test_the_manifest_lists_every_file_with_its_size_and_hash(demo_bundle: Path)
 
 def test_the_embedded_hashes_match_the_files(demo_bundle: Path) -> None:
     integration = embedded_config((demo_bundle / "Clevertap.min.js").read_text(encoding="utf-8"))
-    worker = embedded_config((demo_bundle / "clevertap-bridge.worker.js").read_text(encoding="utf-8"))
+    worker = embedded_config(worker_of(demo_bundle).read_text(encoding="utf-8"))
+    assert integration["workerFile"] == names(demo_bundle)["worker"]
+    assert integration["pyodideDir"] == worker["pyodideDir"] == names(demo_bundle)["pyodide"]
+    assert worker["wheelFile"] == names(demo_bundle)["wheel"]
     assert integration["workerIntegrity"] == sri((demo_bundle / integration["workerFile"]).read_bytes())
     assert worker["wheelIntegrity"] == sri((demo_bundle / worker["wheelFile"]).read_bytes())
-    assert worker["pyodideIntegrity"] == sri((demo_bundle / "pyodide" / "pyodide.js").read_bytes())
+    assert worker["lockFile"]["info"]["abi_version"]  # loadPyodide checks it; the lock file is not shipped
+    assert worker["pyodideIntegrity"] == sri((demo_bundle / names(demo_bundle)["pyodide"] / "pyodide.js").read_bytes())
     page = (demo_bundle / "index.html").read_text(encoding="utf-8")
     for name in ("rudderanalytics.js", "demo.js", "demo.css"):
         assert f'integrity="{sri((demo_bundle / name).read_bytes())}"' in page, name
@@ -239,11 +336,13 @@ def test_csp_names_the_sdk_host_clevertaps_data_hosts_and_wasm() -> None:
 def test_with_a_pyodide_url_the_runtime_is_not_copied(tmp_path: Path) -> None:
     url = "https://cdn.jsdelivr.net/pyodide/v314.0.7/full/"
     manifest = build_bundle(Settings(account_id="A-1", pyodide_url=url), tmp_path / "cdn")
-    assert not (tmp_path / "cdn" / "pyodide").exists()
-    assert not any(name.startswith("pyodide/") for name in manifest["files"])
+    assert not any(p.name.startswith("pyodide") for p in (tmp_path / "cdn").iterdir())
+    assert not any(name.startswith("pyodide") for name in manifest["files"])
+    assert manifest["names"]["pyodide"] is None
     config = embedded_config((tmp_path / "cdn" / "Clevertap.min.js").read_text(encoding="utf-8"))
     assert config["pyodideUrl"] == url
-    assert embedded_config((tmp_path / "cdn" / "clevertap-bridge.worker.js").read_text(encoding="utf-8"))["pyodideIntegrity"] is None
+    worker = embedded_config(worker_of(tmp_path / "cdn").read_text(encoding="utf-8"))
+    assert worker["pyodideIntegrity"] is None and worker["stdlibFile"] is None
 
 
 # ---- privacy before account: the build-time table ------------------------------------------------
@@ -405,7 +504,7 @@ def test_without_node_modules_the_build_says_what_to_run(tmp_path: Path) -> None
 
 
 def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) -> None:
-    with zipfile.ZipFile(demo_bundle / WHEEL) as zf:
+    with zipfile.ZipFile(wheel_of(demo_bundle)) as zf:
         infos = zf.infolist()
         names = [i.filename for i in infos]
         assert names[-1] == f"bridge-{__version__}.dist-info/RECORD"
@@ -427,7 +526,7 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
 
 
 def test_the_wheel_imports_with_the_standard_library_only(demo_bundle: Path, tmp_path: Path) -> None:
-    with zipfile.ZipFile(demo_bundle / WHEEL) as zf:
+    with zipfile.ZipFile(wheel_of(demo_bundle)) as zf:
         zf.extractall(tmp_path / "site")
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import json, bridge, bridge.device, bridge.boundary; "
@@ -466,19 +565,48 @@ def served(demo_bundle: Path) -> Iterator[str]:
     ("path", "content_type"),
     [
         ("/Clevertap.min.js", "text/javascript"),
-        ("/pyodide/pyodide.asm.mjs", "text/javascript"),
-        ("/pyodide/pyodide.asm.wasm", "application/wasm"),
-        ("/pyodide/pyodide-lock.json", "application/json"),
+        ("/{pyodide}pyodide.asm.mjs", "text/javascript"),
+        ("/{pyodide}pyodide.asm.wasm", "application/wasm"),
         ("/manifest.json", "application/json"),
-        ("/pyodide/python_stdlib.zip", "application/zip"),
-        (f"/{WHEEL}", "application/zip"),
+        ("/{pyodide}python_stdlib.zip", "application/zip"),
+        ("/{wheel}", "application/zip"),
         ("/vendor/clevertap.min.js", "text/javascript"),
     ],
 )
-def test_the_server_sends_explicit_mime_types_and_cors(served: str, path: str, content_type: str) -> None:
+def test_the_server_sends_explicit_mime_types_and_cors(demo_bundle: Path, served: str, path: str, content_type: str) -> None:
+    path = path.format(**names(demo_bundle))
     with urllib.request.urlopen(served + path, timeout=10) as response:
         assert response.headers["Content-Type"] == content_type
         assert response.headers["Access-Control-Allow-Origin"] == "*"
         body = response.read()
     if path.startswith("/vendor/"):
         assert body == (ROOT / "node_modules" / "clevertap-web-sdk" / "clevertap.min.js").read_bytes()
+
+
+def test_the_server_sends_precompressed_copies_and_caches_hashed_names(demo_bundle: Path, served: str) -> None:
+    wasm = names(demo_bundle)["pyodide"] + "pyodide.asm.wasm"
+    request = urllib.request.Request(f"{served}/{wasm}", headers={"Accept-Encoding": "gzip, deflate"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        assert response.headers["Content-Type"] == "application/wasm"
+        assert "immutable" in response.headers["Cache-Control"]
+        assert gzip.decompress(response.read()) == (demo_bundle / wasm).read_bytes()
+    with urllib.request.urlopen(f"{served}/Clevertap.min.js", timeout=10) as response:
+        assert response.headers["Content-Encoding"] is None  # not asked for
+        assert response.headers["Cache-Control"] == "no-cache"  # a stable name: revalidated
+        assert response.read() == (demo_bundle / "Clevertap.min.js").read_bytes()
+
+
+def test_the_manifest_says_what_can_be_cached_for_a_year_and_what_to_preload(demo_bundle: Path) -> None:
+    manifest = json.loads((demo_bundle / "manifest.json").read_text(encoding="utf-8"))
+    hashed = manifest["names"]
+    caching = manifest["caching"]
+    assert set(caching["immutable"]) | set(caching["revalidate"]) == set(manifest["files"])
+    assert {hashed["worker"], hashed["wheel"], hashed["pyodide"] + "pyodide.asm.wasm"} <= set(caching["immutable"])
+    assert {"Clevertap.min.js", "rudderanalytics.js", "index.html"} <= set(caching["revalidate"])
+    assert all(re.search(r"[0-9a-f]{12}", name) for name in caching["immutable"])
+    hints = manifest["preload"]
+    assert {hint["href"] for hint in hints} >= {hashed["worker"], hashed["pyodide"] + "pyodide.asm.wasm"}
+    for hint in hints:
+        assert hint["integrity"] == manifest["files"][hint["href"]]["integrity"]
+        assert hint["crossorigin"] == "anonymous"

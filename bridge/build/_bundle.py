@@ -3,13 +3,19 @@
 ``build_bundle(settings, out_dir)`` writes (see /work/notes/bundle-api.md for the contract):
 
     Clevertap.min.js               RudderStack drop-in: window.Clevertap_RS.Clevertap
-    clevertap-bridge.worker.js     Pyodide + the bridge wheel behind a JSON boundary
+    clevertap-bridge.worker.<hash>.js   Pyodide + the bridge wheel behind a JSON boundary
     rudderanalytics.js             standalone snippet (the same integration, plus a rudderanalytics facade)
-    bridge-<version>-py3-none-any.whl
+    bridge-<version>-py3-none-any.<hash>.whl   the device-mode modules only
+    pyodide-<hash>/                the Pyodide runtime, with a standard library cut to what is imported
+                                   (unless settings.pyodide_url is set)
     clevertap_sw.js                the CleverTap Web SDK's push service worker (only with [web_push] enabled)
-    pyodide/                       the Pyodide runtime (unless settings.pyodide_url is set)
     index.html, demo.js, demo.css  the demo page
-    manifest.json                  sizes, SRI hashes, versions, CSP
+    manifest.json                  sizes, SRI hashes, versions, CSP, the hashed names
+    *.gz, *.br                     precompressed copies of the larger files, for static hosting
+
+The files the integration loads have content-hashed names (a site can cache them for a year);
+Clevertap.min.js and rudderanalytics.js keep stable names, since pages name them, and find the others
+through their embedded config.
 
 Everything is validated and rendered into a temporary directory first, then moved into place, so
 a failed build leaves no output. Every value that enters JavaScript passes through :func:`to_js`;
@@ -19,9 +25,12 @@ the templates refuse any other value.
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,7 +42,8 @@ from ..core import Settings
 from ..device import INTEGRATION_KEYS, QUEUES, WEB_PUSH_QUEUE, init_calls, web_push_calls
 from ..errors import BuildError, SettingsError
 from ._manifest import build_manifest, csp_directives, csp_header, sri
-from ._wheel import build_wheel, wheel_name
+from ._stdlib import PYODIDE_ROOTS, cut_stdlib
+from ._wheel import build_wheel, wheel_name, wheel_stdlib_imports
 
 __all__ = [
     "BuildError",
@@ -49,7 +59,13 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-PYODIDE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+# pyodide-lock.json is not shipped: the worker hands loadPyodide its "info" (packages are never loaded).
+# pyodide.js serves only the main-thread fallback; python_stdlib.zip is cut (bridge.build._stdlib).
+PYODIDE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+STDLIB_FILE = "python_stdlib.zip"
+# Precompressed copies (name.gz, and name.br when the brotli package is installed) for these suffixes,
+# where they are smaller: static hosts can serve them with Content-Encoding instead of compressing live.
+COMPRESSED_SUFFIXES = (".js", ".mjs", ".wasm", ".zip", ".json", ".css", ".html")
 STATIC_FILES = ("demo.css", "demo.js")
 WORKER_FILE = "clevertap-bridge.worker.js"
 INTEGRATION_FILE = "Clevertap.min.js"
@@ -179,6 +195,84 @@ def _service_worker(root: Path, pinned: str) -> bytes:
     return data
 
 
+def _short_hash(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:12]
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    """``name`` with a content hash before its last suffix: ``a.worker.js`` -> ``a.worker.<hash>.js``."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{_short_hash(data)}{dot}{suffix}"
+
+
+def _lock_info(root: Path) -> dict[str, Any] | None:
+    # loadPyodide checks the lock file's ABI; the bridge loads no package, so "info" is all it needs.
+    path = root / "node_modules" / "pyodide" / "pyodide-lock.json"
+    if not path.is_file():
+        return None
+    info = json.loads(path.read_text(encoding="utf-8"))["info"]
+    return {"info": info, "packages": {}}
+
+
+def pyodide_files(root: Path) -> dict[str, bytes]:
+    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut."""
+    files: dict[str, bytes] = {}
+    for name in PYODIDE_FILES:
+        source = root / "node_modules" / "pyodide" / name
+        if not source.is_file():
+            raise BuildError(f"{source}: missing from the Pyodide package: run `make install-npm`")
+        files[name] = source.read_bytes()
+    roots = sorted(set(PYODIDE_ROOTS) | wheel_stdlib_imports(PACKAGE_DIR))
+    files[STDLIB_FILE], _ = cut_stdlib(files[STDLIB_FILE], roots)
+    return files
+
+
+def _compress(data: bytes, suffix: str, cache: Path) -> bytes:
+    """gzip -9 or brotli -q 11 of ``data``; large results are kept in ``cache`` by content (brotli takes
+    tens of seconds on the wasm, and every build ships the same Pyodide)."""
+    key = cache / (hashlib.sha256(data).hexdigest() + suffix)
+    if len(data) >= 256 * 1024 and key.is_file():
+        return key.read_bytes()
+    if suffix == ".gz":
+        packed = gzip.compress(data, compresslevel=9, mtime=0)
+    else:
+        import brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]
+
+        packed = bytes(brotli.compress(data, quality=11))
+    if len(data) >= 256 * 1024:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = key.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(packed)
+            tmp.replace(key)
+        except OSError:
+            pass  # a read-only checkout: compress again next time
+    return packed
+
+
+def _compressed_copies(out_dir: Path, root: Path) -> None:
+    """name.gz (and name.br with the brotli package) beside each larger file, where that is smaller."""
+    suffixes = [".gz"]
+    try:
+        import brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]  # noqa: F401
+    except ImportError:
+        print("brotli is not installed: the bundle gets .gz copies only", file=sys.stderr)
+    else:
+        suffixes.append(".br")
+    cache = root / "build" / "compressed"
+    for path in sorted(p for p in out_dir.rglob("*") if p.is_file() and p.suffix in COMPRESSED_SUFFIXES):
+        data = path.read_bytes()
+        if len(data) < 1024:
+            continue
+        for suffix in suffixes:
+            packed = _compress(data, suffix, cache)
+            if len(packed) < 0.9 * len(data):
+                (path.parent / (path.name + suffix)).write_bytes(packed)
+
+
 def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[str, Any]:
     """Write the bundle for ``settings`` into the empty directory ``out_dir``; returns the manifest."""
     _check(settings, root)
@@ -193,16 +287,17 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         return sri(data)
 
     pyodide_integrity: str | None = None
+    pyodide_dir: str | None = None
     if settings.pyodide_url is None:
-        for name in PYODIDE_FILES:
-            source = root / "node_modules" / "pyodide" / name
-            if not source.is_file():
-                raise BuildError(f"{source}: missing from the Pyodide package: run `make install-npm`")
-            integrity = write(f"pyodide/{name}", source.read_bytes())
+        runtime = pyodide_files(root)
+        pyodide_dir = "pyodide-" + _short_hash(*(name.encode() + b"\0" + runtime[name] for name in sorted(runtime))) + "/"
+        for name, data in runtime.items():
+            integrity = write(pyodide_dir + name, data)
             if name == "pyodide.js":
                 pyodide_integrity = integrity
-    wheel = wheel_name(__version__)
-    wheel_integrity = write(wheel, build_wheel(PACKAGE_DIR, __version__))
+    wheel_bytes = build_wheel(PACKAGE_DIR, __version__)
+    wheel = hashed_name(wheel_name(__version__), wheel_bytes)
+    wheel_integrity = write(wheel, wheel_bytes)
 
     if settings.web_push.enabled:
         write(SERVICE_WORKER_FILE, _service_worker(root, versions["clevertap-web-sdk"]))
@@ -212,9 +307,14 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "wheelFile": wheel,
         "wheelIntegrity": wheel_integrity,
         "pyodideIntegrity": pyodide_integrity,
+        "pyodideDir": pyodide_dir,
+        # The cut standard library ships only with the bundle's own Pyodide; a CDN copy brings its own.
+        "stdlibFile": STDLIB_FILE if pyodide_dir else None,
+        "lockFile": _lock_info(root),
     }
-    worker_text = js_env.get_template(WORKER_FILE + ".j2").render(config=worker_config)
-    worker_integrity = write(WORKER_FILE, worker_text.encode("utf-8"))
+    worker_text = js_env.get_template(WORKER_FILE + ".j2").render(config=worker_config).encode("utf-8")
+    worker_file = hashed_name(WORKER_FILE, worker_text)
+    worker_integrity = write(worker_file, worker_text)
 
     config = {
         "version": __version__,
@@ -225,9 +325,10 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "integrationKeys": list(INTEGRATION_KEYS),
         "maxQueue": MAX_QUEUE,
         "storagePrefix": STORAGE_PREFIX,
-        "workerFile": WORKER_FILE,
+        "workerFile": worker_file,
         "workerIntegrity": worker_integrity,
         "pyodideUrl": settings.pyodide_url,
+        "pyodideDir": pyodide_dir,
         "integrationFile": INTEGRATION_FILE,
         # The one clevertap.notifications.push call, or none (bridge.device.web_push_calls).
         "webPush": web_push_calls(settings),
@@ -249,8 +350,10 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         service_worker_path=settings.web_push.service_worker_path,
     )
     write("index.html", page.encode("utf-8"))
+    _compressed_copies(out_dir, root)
 
-    manifest = build_manifest(out_dir, settings, versions)
+    names = {"worker": worker_file, "wheel": wheel, "pyodide": pyodide_dir}
+    manifest = build_manifest(out_dir, settings, versions, names)
     write("manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
     return manifest
 

@@ -68,8 +68,35 @@ def csp_header(directives: dict[str, list[str]]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
-def build_manifest(root: Path, settings: Settings, versions: dict[str, str]) -> dict[str, Any]:
-    """The manifest of every file under ``root`` (the manifest itself aside)."""
+def _hashed(name: str, names: dict[str, str | None]) -> bool:
+    """Whether ``name`` is one of the content-hashed files (or a precompressed copy of one)."""
+    return any(value and name.startswith(value) for value in names.values())
+
+
+def _preload(names: dict[str, str | None], files: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    """<link> hints a page can put in its <head> so the boot's big downloads start with the page."""
+    hints: list[dict[str, str]] = []
+    worker = names.get("worker")
+    if worker:
+        hints.append({"rel": "preload", "as": "fetch", "href": worker, "crossorigin": "anonymous", "integrity": files[worker]["integrity"]})
+    pyodide = names.get("pyodide")
+    if pyodide:
+        for name, kind in (("pyodide.mjs", "modulepreload"), ("pyodide.asm.mjs", "modulepreload"), ("pyodide.asm.wasm", "preload"), ("python_stdlib.zip", "preload")):
+            href = pyodide + name
+            hint = {"rel": kind, "href": href, "crossorigin": "anonymous", "integrity": files[href]["integrity"]}
+            if kind == "preload":
+                hint["as"] = "fetch"
+            hints.append(hint)
+    return hints
+
+
+def build_manifest(
+    root: Path, settings: Settings, versions: dict[str, str], names: dict[str, str | None] | None = None
+) -> dict[str, Any]:
+    """The manifest of every file under ``root`` (the manifest itself aside).
+
+    ``names`` are the content-hashed names the integration loads (worker, wheel, pyodide folder).
+    """
     files: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         name = path.relative_to(root).as_posix()
@@ -78,7 +105,17 @@ def build_manifest(root: Path, settings: Settings, versions: dict[str, str]) -> 
         data = path.read_bytes()
         files[name] = {"size": len(data), "integrity": sri(data)}
     directives = csp_directives(settings)
+    names = names or {}
     manifest: dict[str, Any] = {
+        "names": dict(sorted(names.items())),
+        "caching": {
+            "immutable": sorted(n for n in files if _hashed(n, names)),
+            "revalidate": sorted(n for n in files if not _hashed(n, names)),
+            "note": "immutable files have content-hashed names: Cache-Control: public, max-age=31536000, immutable; "
+            "the others (pages name them) need revalidation, e.g. max-age=300. Serve name.br / name.gz with "
+            "Content-Encoding br / gzip when the request accepts it (SRI covers the decoded bytes).",
+        },
+        "preload": _preload(names, files),
         "files": files,
         "versions": dict(sorted(versions.items())),
         "csp": {

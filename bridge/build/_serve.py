@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import posixpath
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ MIME_TYPES = {
 }
 # Where the demo page finds the CleverTap Web SDK (demo.toml's sdk_url).
 VENDOR_PATH = "/vendor/clevertap.min.js"
+# Content-hashed names (bridge.bundle.hashed_name and the pyodide-<hash>/ folder) never change content.
+_HASHED = re.compile(r"(^|/)pyodide-[0-9a-f]{12}/|\.[0-9a-f]{12}\.[a-z]+$")
 
 
 def service_worker_path(directory: Path) -> str | None:
@@ -57,10 +61,35 @@ class BundleHandler(http.server.SimpleHTTPRequestHandler):
             return super().translate_path("/clevertap_sw.js")
         return super().translate_path(path)
 
+    def send_head(self) -> Any:
+        # As a static host should: a precompressed copy (name.br, name.gz) when the browser takes it.
+        self._encoding: str | None = None
+        path = self.translate_path(self.path)
+        accepted = self.headers.get("Accept-Encoding", "")
+        for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+            # Not for the service worker: it is served under another path, where no copy is named.
+            if encoding in accepted and os.path.isfile(path + suffix) and not self._is_service_worker():
+                self._encoding = encoding
+                original = self.path
+                self.path = self.path.split("?", 1)[0] + suffix
+                try:
+                    return super().send_head()
+                finally:
+                    self.path = original
+        return super().send_head()
+
+    def guess_type(self, path: Any) -> str:
+        text = str(path)
+        return super().guess_type(text[:-3] if text.endswith((".br", ".gz")) else text)
+
     def end_headers(self) -> None:
         # The bundle may be used from another origin: its blob worker fetches the wheel and Pyodide with CORS.
         self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-cache")
+        if getattr(self, "_encoding", None):
+            self.send_header("Content-Encoding", str(self._encoding))
+            self.send_header("Vary", "Accept-Encoding")
+        hashed = _HASHED.search(self.path.split("?", 1)[0])
+        self.send_header("Cache-Control", "public, max-age=31536000, immutable" if hashed else "no-cache")
         if self._is_service_worker() and posixpath.dirname(self.sw_path or "/") != "/":
             # Outside the root a worker's scope stops at its folder unless the server widens it.
             self.send_header("Service-Worker-Allowed", "/")

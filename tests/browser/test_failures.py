@@ -98,7 +98,7 @@ def test_pyodide_missing_keeps_events_queued_without_errors(env: Env, bundle: st
     # Where the worker loads Pyodide from: the bundle's copy, or the CDN the settings name (which the env
     # serves from node_modules; this later route wins over it).
     pyodide_url = effective_settings(None).pyodide_url
-    pattern = f"{pyodide_url}**" if pyodide_url else f"{env.origin}/bundle/pyodide/**"
+    pattern = f"{pyodide_url}**" if pyodide_url else f"{env.origin}/bundle/pyodide-*/**"
     env.context.route(pattern, not_found)
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)

@@ -18,6 +18,10 @@
         document.head.appendChild(s);
       });
     },
+    // A content-hashed name of the bundle at base ("worker", "wheel", "pyodide"), from its manifest.json.
+    bundleName: function (base, key) {
+      return fetch(base + "manifest.json").then(function (r) { return r.json(); }).then(function (m) { return m.names[key]; });
+    },
     // Runs [method, ...args] on window.rudderanalytics, in order.
     run: function (calls) {
       (calls || []).forEach(function (call) {

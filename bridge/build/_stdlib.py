@@ -1,0 +1,209 @@
+"""A cut-down ``python_stdlib.zip`` for the browser: the modules Pyodide and the bridge can import.
+
+Pyodide's own zip holds the whole standard library (2.5 MB, every visitor downloads it). The browser
+needs only what Pyodide's start-up imports, what the wheel imports, and what those import in turn:
+:func:`cut_stdlib` follows ``import`` statements through the zip's own sources from a list of roots and
+keeps the closure. Imports at module level are followed (an import inside a function runs only when it
+is called: what start-up and the bridge call is measured and named in PYODIDE_ROOTS). The result is
+reproducible: the same entries in the same order, fixed dates, stored uncompressed.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+
+__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports"]
+
+# What Pyodide 314 imports from the zip while it starts (sys.modules after loadPyodide, measured under
+# Node), plus what pyodide.unpackArchive (zipfile) and the usual text codecs need. The closure of these
+# is computed from the zip itself, so a new Pyodide that imports more at start-up only needs its new
+# roots named here; tests/test_bundle.py boots the cut zip under Node to catch a missing one.
+PYODIDE_ROOTS = (
+    "_pyodide",
+    "_pyodide._base",
+    "_pyodide._core_docs",
+    "_pyodide._future_helper",
+    "_pyodide._importhook",
+    "_pyodide.docs_argspec",
+    "_pyodide.docstring",
+    "_pyodide.jsbind",
+    "pyodide",
+    "pyodide._package_loader",
+    "pyodide._state",
+    "pyodide.code",
+    "pyodide.common",
+    "pyodide.ffi",
+    "pyodide.webloop",
+    "__future__",
+    "_colorize",
+    "_opcode_metadata",
+    "_py_warnings",
+    "_weakrefset",
+    "asyncio",
+    "encodings",
+    "encodings.aliases",
+    "encodings.ascii",
+    "encodings.cp437",
+    "encodings.latin_1",
+    "encodings.utf_8",
+    "encodings.utf_8_sig",
+    "random",
+    "zipfile",
+)
+
+
+# Reached by the closure but never imported from the zip in Pyodide 314 (measured: sys.modules gives
+# their origin): frozen into the interpreter, pure-Python fallbacks of built-in modules (_datetime, _abc,
+# _thread._local), and Windows-only modules behind a platform test. Leaving them out saves 0.5 MB raw.
+NOT_SHIPPED = frozenset(
+    {
+        # frozen
+        "_collections_abc", "_sitebuiltins", "abc", "codecs", "genericpath", "importlib._bootstrap",
+        "importlib._bootstrap_external", "importlib.machinery", "importlib.util", "io", "ntpath", "os",
+        "posixpath", "site", "stat",
+        # fallbacks of built-in modules
+        "_pydatetime", "_py_abc", "_threading_local",
+        # Windows only
+        "asyncio.proactor_events", "asyncio.windows_events", "asyncio.windows_utils", "encodings._win_cp_codecs",
+    }
+)
+
+
+def _module_of(name: str) -> str:
+    # "a/b/__init__.py" -> "a.b"; "a/b.py" -> "a.b"
+    parts = name[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.MULTILINE)
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.MULTILINE)
+
+
+def _statements(source: str) -> list[tuple[int, str, list[str]]]:
+    """(level, module, names) per import: ``import a.b`` is (0, "", ["a.b"]).
+
+    Pyodide's standard library is newer than the CPython that builds (3.14 syntax, e.g. t-strings,
+    which 3.11's ``ast`` rejects): such a file is read with a line pattern instead, which may also
+    match an import written in a docstring, a harmless extra.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        lines = source.splitlines()
+        found = [
+            (0, "", [n.split(" as ")[0].strip() for n in m.group(1).split(",")])
+            for m in _IMPORT.finditer(source)
+            if _runs_at_import(lines, source.count("\n", 0, m.start()))
+        ]
+        for m in _FROM.finditer(source):
+            if _runs_at_import(lines, source.count("\n", 0, m.start())):
+                names = [n.split(" as ")[0].strip() for n in m.group(3).strip("() \t").replace("\n", " ").split(",")]
+                found.append((len(m.group(1)), m.group(2), [n for n in names if n.isidentifier()]))
+        return found
+    statements: list[tuple[int, str, list[str]]] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) or _is_main_block(node):
+            continue  # imported when called: what is called is measured (PYODIDE_ROOTS), not guessed
+        todo.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Import):
+            statements.append((0, "", [alias.name for alias in node.names]))
+        elif isinstance(node, ast.ImportFrom):
+            statements.append((node.level, node.module or "", [alias.name for alias in node.names if alias.name != "*"]))
+    return statements
+
+
+def _is_main_block(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
+def _runs_at_import(lines: list[str], index: int) -> bool:
+    """Whether line ``index`` is outside every ``def`` and ``if __name__ == "__main__"`` (by indentation)."""
+    indent = len(lines[index]) - len(lines[index].lstrip())
+    for line in reversed(lines[:index]):
+        stripped = line.lstrip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        level = len(line) - len(stripped)
+        if level < indent:
+            if stripped.startswith(("def ", "async def ")) or (stripped.startswith("if ") and "__main__" in stripped):
+                return False
+            indent = level
+            if level == 0:
+                return True
+    return True
+
+
+def stdlib_imports(source: str, module: str, is_package: bool) -> set[str]:
+    """Every module name ``source`` (the module ``module``) may import, absolute, with its parents."""
+    names: set[str] = set()
+    package = module if is_package else module.rpartition(".")[0]
+    for level, from_module, imported in _statements(source):
+        if not from_module and not level:
+            names.update(n for n in imported if n)
+            continue
+        if level:
+            base_parts = package.split(".") if package else []
+            if level > 1:
+                base_parts = base_parts[: len(base_parts) - (level - 1)]
+            base = ".".join([*base_parts, *([from_module] if from_module else [])])
+        else:
+            base = from_module
+        if base:
+            names.add(base)
+        # `from package import name` may name a submodule: kept if the zip has it.
+        names.update(f"{base}.{n}" if base else n for n in imported)
+    expanded: set[str] = set()
+    for name in names:
+        parts = name.split(".")
+        expanded.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return expanded
+
+
+def cut_stdlib(full_zip: bytes, roots: Iterable[str]) -> tuple[bytes, list[str]]:
+    """The zip of the modules reachable from ``roots`` in ``full_zip``; also the module names kept."""
+    with zipfile.ZipFile(io.BytesIO(full_zip)) as zf:
+        infos = {info.filename: info for info in zf.infolist()}
+        modules = {_module_of(name): name for name in infos if name.endswith(".py")}
+        kept: set[str] = set()
+        todo = [root for root in roots if root in modules and root not in NOT_SHIPPED]
+        while todo:
+            module = todo.pop()
+            if module in kept:
+                continue
+            kept.add(module)
+            entry = modules[module]
+            source = zf.read(entry).decode("utf-8")
+            todo.extend(
+                name
+                for name in stdlib_imports(source, module, entry.endswith("/__init__.py"))
+                if name in modules and name not in kept and name not in NOT_SHIPPED
+            )
+        files = {modules[m] for m in kept}
+        # A package's directory entries, and its data files beside its modules (py.typed and such).
+        dirs = {name.rsplit("/", 1)[0] + "/" for name in files if "/" in name}
+        parents = {d for name in dirs for d in _parents(name)}
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as new:
+            for name, info in infos.items():
+                if name in files or name in parents:
+                    copy = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    copy.external_attr = info.external_attr
+                    copy.create_system = 3
+                    # Stored, not deflated: the HTTP compression (.br/.gz copies) then works across files,
+                    # 0.59 MB brotli instead of 0.82 MB, and zipimport reads without inflating.
+                    copy.compress_type = zipfile.ZIP_STORED
+                    new.writestr(copy, zf.read(name))
+    return out.getvalue(), sorted(kept)
+
+
+def _parents(directory: str) -> list[str]:
+    parts = directory.rstrip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
