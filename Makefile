@@ -11,7 +11,7 @@ PORT   ?= 8000
 OUT    ?= static/bundle
 PYTEST_ARGS ?=
 
-.PHONY: demo test check install install-python install-npm install-chromium bundle bench typecheck lint clean
+.PHONY: demo test check fuzz install install-python install-npm install-chromium bundle bench typecheck lint clean
 
 demo: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT) --serve $(HOST):$(PORT)
@@ -22,14 +22,25 @@ test: install check
 bundle: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT)
 
+# The pytest benchmarks (-m bench), then the side-by-side page-load benchmark (bench/run.py), which
+# prints its table and writes bench/results.json and bench/timeline.svg. BENCH_ARGS: e.g. --runs 5.
 bench: install
 	$(PY) -m pytest -m bench -s $(PYTEST_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
-# mypy --strict on the package, the tests and build.py; ruff with the rule set in pyproject.toml.
+# The browser fuzz test at a larger size: FUZZ_CALLS calls a variant, seed FUZZ_SEED.
+FUZZ_CALLS ?= 20000
+FUZZ_SEED  ?= 20261202
+fuzz: install
+	CLEVERTAP_BRIDGE_FUZZ_CALLS=$(FUZZ_CALLS) CLEVERTAP_BRIDGE_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -s tests/browser/test_fuzz.py $(PYTEST_ARGS)
+
+# mypy --strict on the package, the tests, build.py and bench/; ruff with the rule set in pyproject.toml.
 check: typecheck lint
 
+# bench/ is checked on its own: it imports the browser tests' collector as tests.browser.collector.
 typecheck: install-python
 	$(PY) -m mypy
+	$(PY) -m mypy bench
 
 lint: install-python
 	$(PY) -m ruff check .

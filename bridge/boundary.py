@@ -5,6 +5,6 @@ It lives in :mod:`bridge.device` (``_boundary``); importing it loads nothing of 
 
 from __future__ import annotations
 
-from .device._boundary import KINDS, handle
+from .device._boundary import KINDS, handle, handle_batch
 
-__all__ = ["handle", "KINDS"]
+__all__ = ["handle", "handle_batch", "KINDS"]

@@ -199,3 +199,69 @@ def test_any_request_gets_an_answer(kind: str, msg: Any, options: Any, extra: di
     assert ("error" in answer) != ("calls" in answer)
     if "error" in answer:
         assert not answer["error"].startswith("InternalError"), answer["error"]
+
+
+# ---- batches: many messages per round trip, one answer each ----------------------------------------
+
+
+def test_a_batch_answers_each_request_in_order_as_handle_alone_would() -> None:
+    settings = Settings.from_config(FILE_SETTINGS)
+    requests: list[Any] = [
+        {"id": "t.1", "kind": "event", "message": message("track", event="First", properties={"a": 1})},
+        {"id": "t.2", "kind": "event", "message": message("track", event=None)},  # no event name: an error
+        "not an object",
+        {"id": "t.4", "kind": "privacy", "options": {"optOut": True}},
+        {"id": "t.5", "kind": "event", "message": message("group")},
+        {"id": "t.6", "kind": "nope"},
+        {"id": "t.7", "kind": "event", "message": message("identify", traits={"email": "x@example.com", "gender": "f"})},
+    ]
+    batch = {"kind": "batch", "settings": FILE_SETTINGS, "config": RUDDERSTACK_CONFIG, "requests": requests}
+    answer = boundary.handle(json.dumps(batch))
+    assert answer.isascii()
+    answers = json.loads(answer)["answers"]
+    assert len(answers) == len(requests)
+    for request, got in zip(requests, answers, strict=True):
+        if isinstance(request, dict):
+            alone = json.loads(boundary.handle(json.dumps({"settings": FILE_SETTINGS, "config": RUDDERSTACK_CONFIG, **request})))
+            assert got == alone
+    assert answers[0]["calls"] == device.map_event(requests[0]["message"], settings.merged(RUDDERSTACK_CONFIG))
+    assert answers[1]["error"].startswith("EventError: ")
+    assert answers[2] == {"id": None, "error": "BadRequest: a request is a JSON object, not str"}
+    assert answers[3]["calls"] == [["privacy", {"optOut": True}]]
+    assert answers[4]["debug"] is True
+    assert answers[5]["error"].startswith("BadRequest: kind: 'nope'")
+    assert answers[6]["warnings"]
+
+
+def test_a_request_may_carry_its_own_settings_and_a_bad_one_spoils_only_itself() -> None:
+    track = message("track", event="E", userId="")
+    requests = [
+        {"id": 1, "kind": "event", "message": track},
+        {"id": 2, "kind": "event", "message": track, "settings": {"track_anonymous": True}},
+        {"id": 3, "kind": "event", "message": track, "settings": {"region": "mars"}},
+        {"id": 4, "kind": "event", "message": track, "settings": {"track_anonymous": True}},
+    ]
+    answers = boundary.handle_batch(requests, settings=FILE_SETTINGS)
+    assert answers[0]["error"].startswith("EventError: userId")
+    assert answers[1]["calls"] == device.map_event(track, Settings.from_config({"track_anonymous": True}, require_account=False))
+    assert answers[2]["error"] == "SettingsError: region: 'mars' is not one of none, in1, sg1, us1, sk1, aps3, mec1"
+    assert answers[3] == answers[1] | {"id": 4}
+
+
+def test_text_json_can_carry_but_javascript_strings_cannot_still_crosses_as_ascii() -> None:
+    lone = "\ud800"
+    answers = boundary.handle_batch(
+        [{"id": 1, "kind": "event", "message": message("track", event="E" + lone, properties={"k" + lone: "v" + lone})},
+         {"id": 2, "kind": "event", "message": message("track", event="After")}],
+        settings=FILE_SETTINGS,
+    )
+    assert [a["id"] for a in answers] == [1, 2]
+    assert answers[1]["calls"][0][:2] == ["event", "After"]
+
+
+def test_a_batch_that_is_not_one_is_answered_with_one_error() -> None:
+    answer = json.loads(boundary.handle('{"kind": "batch", "requests": {"id": 1}}'))
+    assert answer == {"id": None, "error": "BadRequest: requests: {'id': 1} is not a list"}
+    nested = boundary.handle_batch([{"id": 9, "kind": "batch", "requests": []}])
+    assert nested[0]["id"] == 9 and nested[0]["error"].startswith("BadRequest: kind: 'a nested batch'")
+    assert boundary.handle_batch([]) == []

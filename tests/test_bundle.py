@@ -473,6 +473,7 @@ def test_templates_hold_no_mapping_rules(template: str) -> None:
         ('account_id = "A-1"\nregion = "eu2"\n', "region: 'eu2' is not one of none, in1, sg1, us1, sk1, aps3, mec1"),
         ('region = "in1"\n', "account_id: missing: a CleverTap project ID is required (dashboard name accountId)"),
         ('account_id = "A-1"\nsdk_url = "javascript:alert(1)"\n', "sdk_url: 'javascript:alert(1)' is not an http:// or https:// URL"),
+        ('account_id = "A-1"\nmax_stored_bytes = 5000000\n', "max_stored_bytes: 5000000 is not a whole number of bytes from 0 to 4000000"),
     ],
 )
 def test_a_bad_setting_fails_with_one_line_and_writes_nothing(tmp_path: Path, toml: str, message: str) -> None:
@@ -610,3 +611,9 @@ def test_the_manifest_says_what_can_be_cached_for_a_year_and_what_to_preload(dem
     for hint in hints:
         assert hint["integrity"] == manifest["files"][hint["href"]]["integrity"]
         assert hint["crossorigin"] == "anonymous"
+
+
+def test_max_stored_bytes_reaches_the_integration_through_the_config(tmp_path: Path) -> None:
+    build_bundle(Settings(account_id="A-1", max_stored_bytes=12345), tmp_path / "b")
+    for name in ("Clevertap.min.js", "rudderanalytics.js"):
+        assert embedded_config((tmp_path / "b" / name).read_text(encoding="utf-8"))["settings"]["max_stored_bytes"] == 12345

@@ -28,6 +28,7 @@ def test_defaults_follow_the_design_table() -> None:
         "sdk_url": DEFAULT_SDK_URL,
         "pyodide_url": None,
         "target_domain": None,
+        "max_stored_bytes": 1_000_000,
         "in_app": False,
         "web_push": {
             "enabled": False,
@@ -88,10 +89,13 @@ def test_passcode_is_left_out_of_to_config_unless_asked_for() -> None:
             {"accountId": "A-1", "target_domain": "a b"},
             "target_domain: 'a b' is not a domain name such as 'analytics.example.com'",
         ),
+        ({"accountId": "A-1", "max_stored_bytes": True}, "max_stored_bytes: True is not a whole number of bytes from 0 to 4000000"),
+        ({"accountId": "A-1", "max_stored_bytes": -1}, "max_stored_bytes: -1 is not a whole number of bytes from 0 to 4000000"),
+        ({"accountId": "A-1", "max_stored_bytes": 1e6}, "max_stored_bytes: 1000000.0 is not a whole number of bytes from 0 to 4000000"),
         (
             {"accountId": "A-1", "acount_id": "x"},
             "acount_id: is not a setting; the settings are account_id, passcode, region, track_anonymous, "
-            "enable_object_id_mapping, opt_out, use_ip, sdk_url, pyodide_url, target_domain, api_url, in_app, web_push",
+            "enable_object_id_mapping, opt_out, use_ip, sdk_url, pyodide_url, target_domain, max_stored_bytes, api_url, in_app, web_push",
         ),
         ({"accountId": "A-1", "api_url": "ftp://proxy"}, "api_url: 'ftp://proxy' is not an http:// or https:// URL"),
         ({"accountId": "A-1", "passcode": 12345}, "passcode: a int is not a string (value not shown: it is a secret)"),

@@ -75,7 +75,6 @@ SERVICE_WORKER_FILE = "clevertap_sw.js"
 SERVICE_WORKER_SOURCE = "sw_webpush.min.js"
 # The SDK queues the JavaScript may push to; Python's calls name one of them.
 ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
-MAX_QUEUE = 1000
 STORAGE_PREFIX = "clevertap_bridge_"
 
 # How the JavaScript names the state of one privacy load option: a boolean, or absent (any
@@ -323,7 +322,6 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "privacyTable": privacy_table(settings),
         "queues": list(ALLOWED_QUEUES),
         "integrationKeys": list(INTEGRATION_KEYS),
-        "maxQueue": MAX_QUEUE,
         "storagePrefix": STORAGE_PREFIX,
         "workerFile": worker_file,
         "workerIntegrity": worker_integrity,

@@ -119,6 +119,15 @@ def _check_optional_base_url(key: str, value: Any) -> str | None:
     return url if url.endswith("/") else url + "/"
 
 
+MAX_STORED_BYTES_LIMIT = 4_000_000  # under every browser's localStorage quota (5 MB or 5 M characters)
+
+
+def _check_stored_bytes(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_STORED_BYTES_LIMIT:
+        raise SettingsError(f"{key}: {value!r} is not a whole number of bytes from 0 to {MAX_STORED_BYTES_LIMIT}")
+    return int(value)
+
+
 def _check_optional_host(key: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -306,6 +315,13 @@ class Settings:
     )
     target_domain: str | None = _field(
         None, None, "a domain name", "CleverTap's first-party proxy domain, if the site has one", check=_check_optional_host
+    )
+    max_stored_bytes: int = _field(
+        1_000_000,
+        None,
+        f"0 to {MAX_STORED_BYTES_LIMIT}",
+        "bytes of localStorage the browser's queue may use (UTF-16); past it the oldest events are kept in memory only",
+        check=_check_stored_bytes,
     )
     # Cloud mode's command line (bridge.cli): another base for the REST API, path prefix kept.
     api_url: str | None = _field(

@@ -102,7 +102,12 @@ class Collector:
         target.route(lambda url: is_clevertap_host(urlsplit(url).hostname or "", hosts), self._handle)
 
     def _handle(self, route: Any) -> None:
-        url = route.request.url
+        _, body = self.respond(route.request.url)
+        route.fulfill(status=200, content_type="application/javascript", body=body)
+
+    def respond(self, url: str) -> tuple[WireRequest, str]:
+        """Decode and record the request for ``url``; returns it and the JavaScript to answer with (also used
+        by the benchmark's TLS server, which answers CleverTap's hosts without Playwright routing)."""
         parts = urlsplit(url)
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         payload: Any = None
@@ -132,7 +137,7 @@ class Collector:
                     body += f"(window.$WZRK_WR || window.$CLTP_WR).{method}({', '.join(json.dumps(a) for a in args)});"
             if self.answer_delay_ms:
                 body = f"setTimeout(function () {{ {body} }}, {int(self.answer_delay_ms)});"
-        route.fulfill(status=200, content_type="application/javascript", body=body)
+        return request, body
 
     def replays(self) -> list[WireRequest]:
         """Requests the SDK sent again from its localStorage backup (``WZRK_L``): the same ``rn`` and ``d`` as

@@ -3,7 +3,9 @@
  * Run it as a module worker (new Worker(url, {type: "module"})): Pyodide 314 refuses classic workers.
  * In a worker it answers {type: "boot", baseUrl, indexURL?} with {type: "ready", restored} or {type: "failed", error}
  * (indexURL defaults to the bundle's own Pyodide folder; restored: booted from a kept memory snapshot),
- * and {type: "request", id, request: <JSON string>} with {type: "response", id, response: <JSON string>}.
+ * and {type: "request", id, request: <JSON string>} with {type: "response", id, response: <JSON string>}, or with
+ * {type: "crashed", id, error} when Python itself has failed for good (the page then starts another worker).
+ * A request may be a batch (bridge.boundary): many messages in one round trip, one answer each.
  * Loaded as a classic <script> (no Worker available) it defines window.ClevertapBridgeWorker = {boot}. */
 (function (scope) {
   "use strict";
@@ -144,13 +146,18 @@
               }
             });
           }
+          // handle() never raises: an exception here is the interpreter itself failing (a fatal error,
+          // out of memory), and the caller starts Python again.
           var answer = function (request) {
+            // After a fatal error Pyodide's API functions throw, but a proxy such as handle may still
+            // answer from a broken interpreter: ask the API first.
+            pyodide.checkInterrupt();
+            return String(handle(String(request)));
+          };
+          answer.crash = function () { // test hook: what a fatal error in Python does
             try {
-              return String(handle(String(request)));
-            } catch (e) {
-              // handle() never raises; this is the interpreter itself failing.
-              return JSON.stringify({ id: null, error: "PythonError: " + String(e && e.message) });
-            }
+              pyodide.runPython("import os\nos.abort()");
+            } catch (e) { /* Pyodide is now fatally failed */ }
           };
           answer.restored = restored;
           answer.snapshotError = snapshotError;
@@ -172,8 +179,18 @@
         });
       } else if (data.type === "request" && ready) {
         ready.then(function (handle) {
-          scope.postMessage({ type: "response", id: data.id, response: handle(data.request) });
+          var response;
+          try {
+            response = handle(data.request);
+          } catch (e) {
+            // Python is broken for good: say so, and the page starts another worker.
+            scope.postMessage({ type: "crashed", id: data.id, error: String(e && e.message ? e.message : e).slice(0, 500) });
+            return;
+          }
+          scope.postMessage({ type: "response", id: data.id, response: response });
         }, function () { /* reported once, at boot */ });
+      } else if (data.type === "crash" && ready) {
+        ready.then(function (handle) { handle.crash(); }, function () { /* never booted */ });
       }
     };
   } else {

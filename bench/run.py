@@ -1,0 +1,695 @@
+"""``make bench`` (``python -m bench``): the bridge side by side with a plain JavaScript integration, loaded as
+a real site is.
+
+Variants, each through the real CleverTap Web SDK from npm:
+
+- ``direct``: the RudderStack SDK v3 and ``bench/direct/Clevertap.min.js``, a small pure-JS integration that
+  maps in JavaScript and pushes to ``window.clevertap`` as RudderStack's own device mode does: the limit;
+- ``bridge``: the RudderStack SDK v3 and the bundle's ``Clevertap.min.js`` (Python in a Pyodide worker);
+- ``standalone``: the bundle's ``rudderanalytics.js``, no RudderStack.
+
+Each run is one visitor: a new persistent Chromium profile loads the page (cold), loads it again (warm, the
+HTTP cache and the code caches kept), then makes a burst of tracks. Nothing is routed by Playwright (routing
+turns the HTTP cache off): Chromium's ``--host-resolver-rules`` send CleverTap's, RudderStack's and the site's
+host names to one local TLS server (``bench.site``), and every other name fails to resolve; a request for any
+other host aborts the bench. Figures per load: time from navigation start to the first of the page's calls
+on CleverTap's wire (server arrival time minus ``performance.timeOrigin``), main-thread long tasks, bytes the
+server sent (gzip); per burst: time until every track is on the wire, how many arrived (each once?), and the
+CPU time of the worker's thread per event (``bench.cpu``).
+
+Results: a table on stdout (medians, ratios to ``direct``), ``bench/results.json`` (every run, medians,
+ratios, issue 6's targets met or missed by how much) and ``bench/timeline.svg`` (``bench.timeline``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from bridge.bundle import build_bundle
+from bridge.settings import Settings
+from tests.browser.collector import Collector, WireRequest
+from tests.browser.conftest import TEST_SETTINGS, find_chromium, source_config
+
+from .cpu import ThreadTimes, browser_pid, thread_times
+from .site import SITE_HOST, BenchServer, Logged, host_resolver_rules, is_bench_host, make_certificate
+from .timeline import write_svg
+
+__all__ = ["main", "VARIANTS", "TARGETS", "summarize", "table", "markdown", "update_readme"]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+NODE_MODULES = ROOT / "node_modules"
+RUDDERSTACK_UMD = NODE_MODULES / "@rudderstack" / "analytics-js" / "dist" / "npm" / "modern" / "bundled" / "umd"
+CLEVERTAP_SDK = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
+
+VARIANTS = ("direct", "bridge", "standalone")
+VIEWS = ("cold", "warm")
+WRITE_KEY = "BENCH_WRITE_KEY"
+BURST_EVENT = "Bench Burst"
+LOAD_TIMEOUT_S = 120.0
+BURST_STALL_S = 30.0  # no new burst event for this long, the page idle: the rest is not coming
+BURST_CAP_S = 420.0
+BUSY_S = 0.5  # the page takes longer than this to answer: its main thread is still at work
+SETTLE_MS = 500  # after the page's calls are on the wire, long tasks may still be running
+MB = 1e6
+
+
+class Escaped(RuntimeError):
+    """A request for a host the bench does not serve: it would have left the machine."""
+
+
+@dataclass
+class Site:
+    server: BenchServer
+    port: int
+    spki: str
+    bundle_url: str
+    direct_url: str
+
+    def page_url(self, variant: str, view: str) -> str:
+        if variant == "standalone":
+            return f"https://{SITE_HOST}/pages/standalone.html?src={quote(self.bundle_url + 'rudderanalytics.js')}&view={view}"
+        dest = (self.direct_url if variant == "direct" else self.bundle_url).rstrip("/")
+        return f"https://{SITE_HOST}/pages/rudderstack.html?key={WRITE_KEY}&dest={quote(dest)}&view={view}"
+
+
+@dataclass
+class Visitor:
+    """One persistent profile, and what it saw that it should not have."""
+
+    context: Any
+    page: Any
+    pid: int | None
+    escaped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        if self.escaped:
+            raise Escaped("requests for hosts the bench does not serve (they would leave the machine): "
+                          + ", ".join(sorted(set(self.escaped))[:10]))
+
+
+# ----------------------------------------------------------------------------------------------
+# One page load, one burst
+
+
+def _of_view(request: WireRequest, view: str) -> bool:
+    """Whether a request carries one of this page view's calls (bench.js tags each with the view's name)."""
+    payload = request.payload if isinstance(request.payload, dict) else {}
+    data, profile = payload.get("evtData"), payload.get("profile")
+    return (isinstance(data, dict) and data.get("view") == view) or (isinstance(profile, dict) and profile.get("visit") == view)
+
+
+def _is_page_event(request: WireRequest, view: str) -> bool:
+    return isinstance(request.payload, dict) and "evtName" in request.payload and _of_view(request, view)
+
+
+def _initial_done(pushes: list[WireRequest], view: str) -> bool:
+    names = {p.payload.get("evtName") for p in pushes if _is_page_event(p, view)}
+    return "Product Viewed" in names and any(isinstance(n, str) and "Page Viewed" in n for n in names)
+
+
+def _times(server: BenchServer, mark: int) -> tuple[list[Logged], dict[int, float]]:
+    log = server.since(mark)
+    return log, {id(entry.wire): entry.start for entry in log if entry.wire is not None}
+
+
+def _category(entry: Logged) -> str:
+    path = entry.path
+    if entry.wire is not None:
+        return "clevertap-wire"
+    if entry.host.endswith("rudderstack.com") or path.startswith("/vendor/rudderstack"):
+        return "rudderstack"
+    if entry.host.endswith("cloudfront.net"):
+        return "clevertap-sdk"
+    if path.startswith("/clevertap-bridge/"):
+        name = path.rsplit("/", 1)[-1]
+        if "/pyodide/" in path or name.endswith((".whl", ".wasm", ".zip")) or "pyodide" in name or "snapshot" in name:
+            return "python"
+        return "integration"
+    if path.startswith("/direct/"):
+        return "integration"
+    return "page"
+
+
+def load_page(site: Site, visitor: Visitor, variant: str, view: str) -> dict[str, Any]:
+    """Navigate to the variant's page and wait until its calls are on CleverTap's wire; the load's figures."""
+    server = site.server
+    server.collector = Collector()
+    mark = server.mark()
+    page = visitor.page
+    page.goto(site.page_url(variant, view), wait_until="commit")
+    deadline = time.monotonic() + LOAD_TIMEOUT_S
+    polls = 0
+    while not _initial_done(server.collector.pushes(include_optout=False), view):
+        visitor.check()
+        polls += 1
+        errors = page.evaluate("() => window.__bench ? __bench.errors : []") if polls % 40 == 0 else []
+        if errors:
+            raise RuntimeError(f"{variant} {view}: the page failed: {errors}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{variant} {view}: the page's calls were not on the wire after {LOAD_TIMEOUT_S:.0f} s; "
+                               f"arrived: {json.dumps(server.collector.records())[:500]}")
+        page.wait_for_timeout(25)
+    page.wait_for_timeout(SETTLE_MS)
+    seen = page.evaluate(
+        """() => {
+          const nav = performance.getEntriesByType('navigation')[0];
+          return {timeOrigin: performance.timeOrigin, now: performance.now(), longtasks: __bench.longtasks,
+                  marks: __bench.marks, errors: __bench.errors,
+                  nav: nav ? {responseEnd: nav.responseEnd, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd} : null};
+        }"""
+    )
+    visitor.check()
+    origin = float(seen["timeOrigin"]) / 1000
+    log, arrival = _times(server, mark)
+    pushes = [p for p in server.collector.pushes(include_optout=False) if id(p) in arrival and _of_view(p, view)]
+    events = [p for p in pushes if _is_page_event(p, view)]
+
+    def ms(t: float) -> float:
+        return round((t - origin) * 1000, 1)
+
+    longtasks = [(round(s, 1), round(d, 1)) for s, d in seen["longtasks"]]
+    requests = [
+        {"start": ms(e.start), "end": ms(e.end), "host": e.host, "path": e.path, "status": e.status,
+         "bytes": e.body_bytes, "encoding": e.encoding, "category": _category(e)}
+        for e in log
+    ]
+    by_file: dict[str, int] = {}
+    for e in log:
+        by_file[e.path] = by_file.get(e.path, 0) + e.body_bytes
+    document = next((e for e in log if e.path.startswith("/pages/") and e.path.endswith(".html")), None)
+    return {
+        "first_event_ms": ms(min(arrival[id(p)] for p in pushes)) if pushes else None,
+        "all_events_ms": ms(max(arrival[id(p)] for p in events)) if events else None,
+        "longtask_ms": round(sum(d for _, d in longtasks), 1),
+        "longtask_count": len(longtasks),
+        "bytes": sum(e.body_bytes for e in log),
+        "requests": len(log),
+        "not_found": sorted({f"{e.host}{e.path}" for e in log if e.status == 404 and e.path != "/favicon.ico"}),
+        "bytes_by_path": dict(sorted(by_file.items(), key=lambda kv: -kv[1])),
+        "document_arrival_ms": ms(document.start) if document else None,
+        "page_errors": list(seen["errors"]),
+        "timeline": {
+            "requests": requests,
+            "longtasks": longtasks,
+            "marks": {k: round(v, 1) for k, v in seen["marks"].items()},
+            "nav": seen["nav"],
+            "first_event_ms": ms(min(arrival[id(p)] for p in pushes)) if pushes else None,
+            "end_ms": round(seen["now"], 1),
+        },
+    }
+
+
+def _cpu(before: ThreadTimes | None, after: ThreadTimes | None) -> tuple[float | None, float | None]:
+    if before is None or after is None:
+        return None, None
+    worker = ThreadTimes.delta(before.workers, after.workers) if after.workers else None
+    return ThreadTimes.delta(before.main, after.main), worker
+
+
+def burst(site: Site, visitor: Visitor, count: int) -> dict[str, Any]:
+    """``count`` tracks in one task once the page's own calls are out; figures until all are on the wire
+    (or none came for BURST_STALL_S)."""
+    server = site.server
+    server.collector = Collector()
+    mark = server.mark()
+    page = visitor.page
+    before = thread_times(visitor.pid)
+    origin = page.evaluate("() => performance.timeOrigin")
+    times = page.evaluate("n => __bench.burst(n)", count)
+    started = last_change = time.monotonic()
+    distinct: set[Any] = set()
+    stopped = "complete"
+    while len(distinct) < count:
+        visitor.check()
+        now = time.monotonic()
+        if now - last_change > BURST_STALL_S or now - started > BURST_CAP_S:
+            stopped = "stalled" if now - last_change > BURST_STALL_S else "cap"
+            break
+        # A page still busy with the burst (the main thread does not answer within BUSY_S) is not stalled,
+        # however long it takes: the stall clock runs only while the page is idle and nothing arrives.
+        asked = time.monotonic()
+        page.evaluate("() => 0")
+        if time.monotonic() - asked > BUSY_S:
+            last_change = time.monotonic()
+        page.wait_for_timeout(250)
+        arrived = {p.payload.get("evtData", {}).get("i") for p in server.collector.pushes()
+                   if isinstance(p.payload, dict) and p.payload.get("evtName") == BURST_EVENT}
+        if len(arrived) > len(distinct):
+            distinct, last_change = arrived, time.monotonic()
+    after = thread_times(visitor.pid)
+    # The burst's own task began just before its first timestamp: count every task that ends after it.
+    longtasks = page.evaluate("start => __bench.longtasks.filter(t => t[0] + t[1] >= start)", times["start"] - origin)
+    log, arrival = _times(server, mark)
+    pushes = [p for p in server.collector.pushes() if id(p) in arrival and isinstance(p.payload, dict)
+              and p.payload.get("evtName") == BURST_EVENT]
+    main_s, worker_s = _cpu(before, after)
+    got = len({p.payload.get("evtData", {}).get("i") for p in pushes})
+    last = max((arrival[id(p)] for p in pushes), default=None)
+    return {
+        "count": count,
+        "arrived": got,
+        "duplicates": len(pushes) - got,
+        "ms": round(last * 1000 - times["start"], 1) if last is not None else None,
+        "complete": got == count,
+        # complete; stalled: nothing new for BURST_STALL_S (the rest was dropped); cap: still coming after BURST_CAP_S
+        "stopped": stopped if got < count else "complete",
+        "calls_ms": round(times["end"] - times["start"], 1),
+        "longtask_ms": round(sum(d for _, d in longtasks), 1),
+        "main_cpu_ms": round(main_s * 1000, 1) if main_s is not None else None,
+        "worker_cpu_ms": round(worker_s * 1000, 1) if worker_s is not None else None,
+        "worker_us_per_event": round(worker_s * 1e6 / got, 1) if worker_s is not None and got else None,
+        "main_us_per_event": round(main_s * 1e6 / got, 1) if main_s is not None and got else None,
+        "bytes": sum(e.body_bytes for e in log),
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Visitors
+
+
+def chromium_path(playwright: Any) -> str | None:
+    """Playwright's own Chromium when installed, else the lookup of tests/browser/conftest.py; None: the
+    default executable (Playwright's)."""
+    if Path(playwright.chromium.executable_path).is_file():
+        return None
+    path = find_chromium()
+    if path is None:
+        raise SystemExit("bench: no Chromium (install Debian's chromium, `make install-chromium`, or set CHROMIUM_PATH)")
+    return path
+
+
+@contextmanager
+def open_visitor(playwright: Any, site: Site, executable: str | None, profile: Path) -> Iterator[Visitor]:
+    """A Chromium with its own persistent profile, the resolver rules and the certificate's hash, watched
+    for requests that would leave the machine."""
+    args = ["--disable-gpu", "--disable-dev-shm-usage", f"--host-resolver-rules={host_resolver_rules(site.port)}",
+            f"--ignore-certificate-errors-spki-list={site.spki}"]
+    options: dict[str, Any] = {"headless": True, "args": args}
+    if executable:
+        options["executable_path"] = executable
+    context = playwright.chromium.launch_persistent_context(str(profile), **options)
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        visitor = Visitor(context, page, browser_pid(profile))
+
+        def on_request(request: Any) -> None:
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and not is_bench_host(parts.hostname or ""):
+                visitor.escaped.append(request.url)
+
+        def on_failed(request: Any) -> None:
+            visitor.failed.append(f"{request.url}: {request.failure}")
+            if "ERR_NAME_NOT_RESOLVED" in str(request.failure):  # a name the resolver rules do not map
+                visitor.escaped.append(request.url)
+
+        context.on("request", on_request)
+        context.on("requestfailed", on_failed)
+        page.on("pageerror", lambda e: visitor.page_errors.append(str(e)))
+        yield visitor
+    finally:
+        context.close()
+
+
+def visit(playwright: Any, site: Site, executable: str | None, variant: str, profile: Path, burst_count: int) -> dict[str, Any]:
+    """One visitor: a new profile, a cold load, a warm load, a burst."""
+    with open_visitor(playwright, site, executable, profile) as visitor:
+        result: dict[str, Any] = {"variant": variant}
+        for view in VIEWS:
+            result[view] = load_page(site, visitor, variant, view)
+        result["burst"] = burst(site, visitor, burst_count) if burst_count else None
+        visitor.check()
+        result["failed_requests"] = visitor.failed
+        result["page_errors"] = visitor.page_errors
+        return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Summary: medians, ratios to direct, targets
+
+
+def _get(run: dict[str, Any], path: str) -> Any:
+    value: Any = run
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+# (key, label, unit, scale): the figures of the table, in order.
+METRICS: list[tuple[str, str, str, float]] = [
+    ("cold.first_event_ms", "first event on the wire, cold", "s", 1000),
+    ("warm.first_event_ms", "first event on the wire, warm", "s", 1000),
+    ("cold.all_events_ms", "track and page events on the wire, cold", "s", 1000),
+    ("warm.all_events_ms", "track and page events on the wire, warm", "s", 1000),
+    ("cold.longtask_ms", "main-thread long tasks, cold", "ms", 1),
+    ("warm.longtask_ms", "main-thread long tasks, warm", "ms", 1),
+    ("cold.bytes", "bytes transferred, cold (gzip)", "MB", MB),
+    ("warm.bytes", "bytes transferred, warm", "MB", MB),
+    ("burst.ms", "burst: time until all on the wire", "s", 1000),
+    ("burst.arrived", "burst: tracks that arrived", "", 1),
+    ("burst.duplicates", "burst: tracks that arrived twice", "", 1),
+    ("burst.calls_ms", "burst: the calls themselves (main thread)", "ms", 1),
+    ("burst.main_us_per_event", "burst: main-thread CPU per event", "us", 1),
+    ("burst.worker_us_per_event", "mapping cost in the worker (CPU per event)", "us", 1),
+]
+
+
+def _median(values: list[Any]) -> float | None:
+    numbers = [v for v in values if isinstance(v, int | float)]
+    return round(statistics.median(numbers), 1) if numbers else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of issue 6 point 3, checked on one variant's medians (and direct's)."""
+
+    id: str
+    what: str
+    unit: str
+    limit: float
+    value: Callable[[dict[str, Any], dict[str, Any], int], float | None]
+    closes: str = ""
+    unmeasured: str = "not measured"  # the verdict when there is no value
+
+
+def _diff(key: str) -> Callable[[dict[str, Any], dict[str, Any], int], float | None]:
+    def value(mine: dict[str, Any], direct: dict[str, Any], _: int) -> float | None:
+        a, b = mine.get(key), direct.get(key)
+        return round(a - b, 1) if a is not None and b is not None else None
+    return value
+
+
+def _burst_ratio(mine: dict[str, Any], direct: dict[str, Any], count: int) -> float | None:
+    a, b = mine.get("burst.ms"), direct.get("burst.ms")
+    if a is None or not b or mine.get("burst.arrived") != count:
+        return None
+    return round(float(a) / float(b), 2)
+
+
+def _burst_lost(mine: dict[str, Any], direct: dict[str, Any], count: int) -> float | None:
+    arrived, dup = mine.get("burst.arrived"), mine.get("burst.duplicates")
+    return None if arrived is None else float(count - arrived + (dup or 0))
+
+
+TARGETS = [
+    Target("first_event_warm", "first event at most 0.3 s after direct's, warm", "ms", 300, _diff("warm.first_event_ms"),
+           "a page view that restores Python instead of booting it: a memory snapshot kept after the first boot "
+           "(Cache Storage or IndexedDB), the boot started as early as the page allows"),
+    Target("first_event_cold", "first event at most 1.0 s after direct's, cold", "ms", 1000, _diff("cold.first_event_ms"),
+           "less to fetch and run before Python is ready: a build-time snapshot, a stdlib cut to what device mode "
+           "imports, the boot started in parallel with the SDK's load"),
+    Target("longtasks_cold", "long tasks at most 50 ms beyond direct's, cold", "ms", 50, _diff("cold.longtask_ms"),
+           "less main-thread work per call: the queue persisted in batches, calls applied in batches"),
+    Target("longtasks_warm", "long tasks at most 50 ms beyond direct's, warm", "ms", 50, _diff("warm.longtask_ms"),
+           "as for cold"),
+    Target("burst_complete", "a 2,000-track burst all on the wire, each once (tracks lost or doubled)", "", 0, _burst_lost,
+           "a queue bounded in bytes that still delivers from memory what it cannot persist"),
+    Target("burst_time", "the burst within 1.1x direct's time (ratio; none if incomplete)", "x", 1.1, _burst_ratio,
+           "O(1) queue cost per event and many messages per worker round trip",
+           "missed: the burst did not complete"),
+    Target("bytes_cold", "a first visit transfers at most 3.5 MB (gzip)", "bytes", 3.5 * MB,
+           lambda mine, _d, _c: mine.get("cold.bytes"),
+           "only what the device rules import: no cloud-mode modules, a stdlib cut to the modules used, no "
+           "Pyodide file it does not need"),
+    Target("mapping", "mapping at most 50 us per event (worker CPU)", "us", 50,
+           lambda mine, _d, _c: mine.get("burst.worker_us_per_event"),
+           "fewer crossings per event: many messages per call into Python, settings read once, not per message"),
+]
+
+
+def summarize(runs: list[dict[str, Any]], burst_count: int) -> dict[str, Any]:
+    """Medians per variant, ratios to direct and the targets, from the runs (failed runs carry ``error``)."""
+    medians: dict[str, dict[str, Any]] = {}
+    for variant in VARIANTS:
+        mine = [r for r in runs if r["variant"] == variant and "error" not in r]
+        if mine:
+            medians[variant] = {key: _median([_get(r, key) for r in mine]) for key, *_ in METRICS}
+            medians[variant]["runs"] = len(mine)
+    direct = medians.get("direct", {})
+    ratios = {
+        variant: {key: (round(m[key] / direct[key], 2) if m.get(key) is not None and direct.get(key) else None)
+                  for key, *_ in METRICS}
+        for variant, m in medians.items()
+    }
+    targets = []
+    for variant in ("bridge", "standalone"):
+        if variant not in medians:
+            continue
+        for target in TARGETS:
+            value = target.value(medians[variant], direct, burst_count)
+            met = value is not None and value <= target.limit
+            targets.append({
+                "id": target.id, "variant": variant, "what": target.what, "unit": target.unit,
+                "limit": target.limit, "value": value, "met": met,
+                "missed_by": None if met or value is None else round(value - target.limit, 2),
+                "what_would_close_it": None if met else target.closes,
+                "verdict": "met" if met else (target.unmeasured if value is None else f"missed by {_amount(value - target.limit, target.unit)}"),
+            })
+    return {"medians": medians, "ratios": ratios, "targets": targets}
+
+
+def _cell(value: Any, unit: str, scale: float, ratio: Any) -> str:
+    if value is None:
+        return "-"
+    if unit in ("s", "MB"):
+        text = f"{value / scale:.2f} {unit}"
+    elif unit:
+        text = f"{value:.0f} {unit}"
+    else:
+        text = f"{value:.0f}"
+    return text + (f" ({ratio:.1f}x)" if isinstance(ratio, int | float) and unit else "")
+
+
+def table(summary: dict[str, Any]) -> str:
+    medians, ratios = summary["medians"], summary["ratios"]
+    variants = [v for v in VARIANTS if v in medians]
+    width = 44
+    counts = ", ".join(f"{medians[v]['runs']}" for v in variants)
+    head = f"median of runs ({counts})"
+    lines = [f"{head:<{width}}" + "".join(f"{v:>22}" for v in variants)]
+    for key, label, unit, scale in METRICS:
+        cells = [_cell(medians[v].get(key), unit, scale, ratios[v].get(key) if v != "direct" else None) for v in variants]
+        lines.append(f"{label:<{width}}" + "".join(f"{c:>22}" for c in cells))
+    lines.append("")
+    lines.append("targets (issue 6 point 3)")
+    for t in summary["targets"]:
+        value = t["value"]
+        verdict = t["verdict"].replace("missed", "MISSED")
+        lines.append(f"  {t['variant']:<11}{t['what']:<78}{_amount(value, t['unit']):>10}"
+                     f"  (limit {_amount(t['limit'], t['unit'])}): {verdict}")
+    return "\n".join(lines)
+
+
+def _amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "bytes":
+        return f"{value / MB:.2f} MB"
+    if unit == "ms" and abs(value) >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:g} {unit}".strip()
+
+
+README_START = "<!-- bench results: written by make bench (bench/run.py) from bench/results.json; do not edit by hand -->"
+README_END = "<!-- end of bench results -->"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The README's block of results: the medians beside direct's, and the targets met or missed."""
+    medians, ratios = results["medians"], results["ratios"]
+    variants = [v for v in VARIANTS if v in medians]
+    machine = results["machine"]
+    lines = [
+        f"Last run: {results['generated']}, {results['config']['runs']} runs per variant, burst of "
+        f"{results['config']['burst']}, {machine['cpus']} CPUs, load average "
+        f"{machine['load_average_before'][0]:.1f} before and {machine['load_average_after'][0]:.1f} after, "
+        f"{machine['chromium']}, {results['seconds']:.0f} s.",
+        "",
+        "| median (ratio to direct) | " + " | ".join(variants) + " |",
+        "|---|" + "---|" * len(variants),
+    ]
+    for key, label, unit, scale in METRICS:
+        cells = [_cell(medians[v].get(key), unit, scale, ratios[v].get(key) if v != "direct" else None) for v in variants]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    targets = results["targets"]
+    shown = [v for v in ("bridge", "standalone") if any(t["variant"] == v for t in targets)]
+    if shown:
+        lines += ["", "| target (issue 6 point 3) | " + " | ".join(shown) + " | what would close it |",
+                  "|---|" + "---|" * (len(shown) + 1)]
+        for target in TARGETS:
+            cells, closes = [], ""
+            for variant in shown:
+                t = next((t for t in targets if t["variant"] == variant and t["id"] == target.id), None)
+                if t is None:
+                    cells.append("not measured")
+                elif t["value"] is None:
+                    cells.append(t["verdict"])
+                    closes = target.closes if not t["met"] and "missed" in t["verdict"] else closes
+                elif t["met"]:
+                    cells.append(f"met ({_amount(t['value'], t['unit'])})")
+                else:
+                    cells.append(f"**missed** by {_amount(t['missed_by'], t['unit'])} ({_amount(t['value'], t['unit'])})")
+                    closes = target.closes
+            lines.append(f"| {target.what} | " + " | ".join(cells) + f" | {closes} |")
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, block: str) -> bool:
+    """Put ``block`` between the README's bench markers; False (nothing written) when they are missing."""
+    if not readme.is_file():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    readme.write_text(text[: start + len(README_START)] + "\n" + block + "\n" + text[end:], encoding="utf-8")
+    return True
+
+
+# ----------------------------------------------------------------------------------------------
+# The run
+
+
+def _chromium_version(executable: str | None, playwright: Any) -> str:
+    path = executable or playwright.chromium.executable_path
+    try:
+        return subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def start_site(work: Path, bundle: bool = True) -> Site:
+    """Build the bundle into ``work`` (unless ``bundle`` is false: ``direct`` alone needs none) and start the
+    TLS server with everything mounted. The bundle's whole folder is served as it is: file names other than
+    Clevertap.min.js and rudderanalytics.js are the bundle's own business."""
+    settings = Settings.from_config(TEST_SETTINGS)
+    bundle_dir = work / "bundle"
+    if bundle:
+        build_bundle(settings, bundle_dir)
+        if not (bundle_dir / "Clevertap.min.js").is_file() or not (bundle_dir / "rudderanalytics.js").is_file():
+            raise SystemExit(f"bench: the bundle has no Clevertap.min.js or rudderanalytics.js: {sorted(p.name for p in bundle_dir.iterdir())}")
+    else:
+        bundle_dir.mkdir(parents=True, exist_ok=True)
+    for needed in (RUDDERSTACK_UMD / "index.js", CLEVERTAP_SDK):
+        if not needed.is_file():
+            raise SystemExit(f"bench: {needed} is missing: run `make install-npm`")
+    cert, key, spki = make_certificate(work)
+    config = source_config(WRITE_KEY, {"accountId": settings.account_id, "region": settings.region,
+                                       "trackAnonymous": settings.track_anonymous})
+    server = BenchServer(cert=cert, key=key, source_config=config, sdk_file=CLEVERTAP_SDK)
+    server.mount("pages", HERE / "pages")
+    server.mount("vendor/rudderstack", RUDDERSTACK_UMD)
+    direct_url = server.mount("direct", HERE / "direct")
+    bundle_url = server.mount("clevertap-bridge", bundle_dir)
+    port = server.start()
+    return Site(server, port, spki, bundle_url, direct_url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")), help="visitors per variant (default 3)")
+    parser.add_argument("--burst", type=int, default=int(os.environ.get("BENCH_BURST", "2000")), help="tracks in the burst (0: none)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of " + ", ".join(VARIANTS))
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and timeline.svg (default bench/)")
+    parser.add_argument("--no-readme", action="store_true", help="leave README.md's block of results as it is")
+    parser.add_argument("--report", type=Path, metavar="RESULTS_JSON",
+                        help="measure nothing: summarize the runs of an earlier results.json again and write the outputs")
+    args = parser.parse_args(argv)
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = set(variants) - set(VARIANTS)
+    if unknown or not variants or args.runs < 1:
+        parser.error(f"--variants: {', '.join(sorted(unknown)) or 'none given'}; --runs must be at least 1")
+
+    if args.report:
+        earlier = json.loads(args.report.read_text(encoding="utf-8"))
+        return _write(args, earlier, earlier["runs"])
+
+    from playwright.sync_api import sync_playwright
+
+    began = time.monotonic()
+    load_before = os.getloadavg()
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="clevertap-bench-") as tmp:
+        work = Path(tmp)
+        site = start_site(work, bundle=variants != ["direct"])
+        try:
+            with sync_playwright() as playwright:
+                executable = chromium_path(playwright)
+                version = _chromium_version(executable, playwright)
+                for run in range(args.runs):
+                    for variant in variants:  # interleaved, so a busy spell of the machine hits every variant
+                        profile = work / f"profile-{variant}-{run}"
+                        t0 = time.monotonic()
+                        try:
+                            result = visit(playwright, site, executable, variant, profile, args.burst)
+                        except Escaped as exc:
+                            print(f"bench: aborted: {exc}", file=sys.stderr)
+                            return 3
+                        except Exception as exc:  # one failed visitor is reported, the others still run
+                            result = {"variant": variant, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"}
+                        finally:
+                            shutil.rmtree(profile, ignore_errors=True)
+                        result["run"] = run + 1
+                        result["seconds"] = round(time.monotonic() - t0, 1)
+                        runs.append(result)
+                        print(_progress(result), flush=True)
+        finally:
+            site.server.stop()
+    results = {
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "about": "medians of per-visitor runs; times from navigation start; bytes are response bodies as sent "
+                 "(gzip); see the README section 'Benchmark: make bench'",
+        "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg(),
+                    "python": platform.python_version(), "chromium": version},
+        "config": {"runs": args.runs, "burst": args.burst, "variants": variants, "settings": dict(TEST_SETTINGS),
+                   "calls": ["identify", "track Product Viewed", "page Shop/Home"]},
+        "seconds": round(time.monotonic() - began, 1),
+    }
+    return _write(args, results, runs)
+
+
+def _write(args: argparse.Namespace, results: dict[str, Any], runs: list[dict[str, Any]]) -> int:
+    """Summarize ``runs`` into ``results``; print the table; write the JSON, the SVG and the README's block."""
+    results = {k: v for k, v in results.items() if k not in ("medians", "ratios", "targets", "runs")}
+    results.update(summarize(runs, results["config"]["burst"]))
+    results["runs"] = runs
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    write_svg(results, args.out / "timeline.svg")
+    readme = not args.no_readme and update_readme(ROOT / "README.md", markdown(results))
+    print()
+    print(table(results))
+    print(f"\nwrote {args.out / 'results.json'}, {args.out / 'timeline.svg'}" + (" and README.md's results" if readme else "")
+          + f" ({results['seconds']:.0f} s)")
+    failed = [r for r in runs if "error" in r]
+    for r in failed:
+        print(f"bench: {r['variant']} run {r['run']} failed: {r['error']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _progress(result: dict[str, Any]) -> str:
+    head = f"  {result['variant']:<11} run {result['run']}  ({result['seconds']:.0f} s)"
+    if "error" in result:
+        return f"{head}  FAILED: {result['error']}"
+    b = result.get("burst") or {}
+    return (f"{head}  first event cold {result['cold']['first_event_ms']} ms, warm {result['warm']['first_event_ms']} ms;"
+            f" bytes cold {result['cold']['bytes'] / MB:.2f} MB; burst {b.get('arrived')}/{b.get('count')}"
+            f" in {b.get('ms')} ms, worker {b.get('worker_us_per_event')} us/event")
