@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from tests.browser.collector import Collector, WireRequest, is_clevertap_host
+from tests.browser.server import MIME_TYPES  # one table for the test server and the bench
 
 __all__ = [
     "BenchServer", "Logged", "make_certificate", "SITE_HOST", "SDK_HOST", "CONFIG_HOST", "DATAPLANE_HOST",
@@ -49,17 +50,6 @@ EXACT_HOSTS = (SITE_HOST, SDK_HOST, CONFIG_HOST, DATAPLANE_HOST)
 STATIC_CACHE = "public, max-age=31536000"
 PAGE_CACHE = "no-cache"
 
-MIME_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".wasm": "application/wasm",
-    ".json": "application/json",
-    ".zip": "application/zip",
-    ".whl": "application/zip",
-    ".txt": "text/plain; charset=utf-8",
-}
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path, str]:

@@ -52,7 +52,9 @@
    * keeps Pyodide's memory (makeMemorySnapshot, ~30 MB) in Cache Storage; later page views restore it
    * (_loadSnapshot), which skips the interpreter's start-up and the imports (figures in the README). */
   var SNAPSHOT_CACHE = "clevertap-bridge-snapshots";
-  var SNAPSHOT_DELAY_MS = 3000; // after ready: the first events go before the snapshot is taken
+  // Taken right after the first answer is out (or this long after ready, if no request comes): the first
+  // events never wait for it, and a visitor who leaves the page within a second still keeps one.
+  var SNAPSHOT_IDLE_MS = 300;
 
   function snapshotKey(options) {
     // One snapshot per runtime and wheel: a new bundle (new hashes) never restores an old memory.
@@ -139,12 +141,19 @@
             pyodide.runPython("import random, time\nrandom.seed()\nif hasattr(time, 'tzset'): time.tzset()");
           }
           var handle = pyodide.pyimport("bridge.boundary").handle;
-          if (!restored) {
-            cache.then(function (c) {
-              if (c) {
-                scope.setTimeout(function () { keepSnapshot(pyodide, c, key); }, SNAPSHOT_DELAY_MS);
-              }
-            });
+          var snapshotDue = !restored;
+          var snapshotNow = function () {
+            if (snapshotDue) {
+              snapshotDue = false;
+              cache.then(function (c) {
+                if (c) {
+                  keepSnapshot(pyodide, c, key);
+                }
+              });
+            }
+          };
+          if (snapshotDue) {
+            scope.setTimeout(snapshotNow, SNAPSHOT_IDLE_MS);
           }
           // handle() never raises: an exception here is the interpreter itself failing (a fatal error,
           // out of memory), and the caller starts Python again.
@@ -158,6 +167,11 @@
             try {
               pyodide.runPython("import os\nos.abort()");
             } catch (e) { /* Pyodide is now fatally failed */ }
+          };
+          answer.afterAnswer = function () {
+            if (snapshotDue) {
+              scope.setTimeout(snapshotNow, 0);
+            }
           };
           answer.restored = restored;
           answer.snapshotError = snapshotError;
@@ -188,6 +202,7 @@
             return;
           }
           scope.postMessage({ type: "response", id: data.id, response: response });
+          handle.afterAnswer();
         }, function () { /* reported once, at boot */ });
       } else if (data.type === "crash" && ready) {
         ready.then(function (handle) { handle.crash(); }, function () { /* never booted */ });
