@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{out}: {len(manifest['files']) + 1} files")
     if args.serve:
-        from bridge.serve import VENDOR_PATH, make_server
+        from bridge.build import VENDOR_PATH, make_server
 
         host, port = args.serve
         vendor = ROOT / "node_modules" / "clevertap-web-sdk" / "clevertap.min.js"

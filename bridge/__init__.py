@@ -1,17 +1,19 @@
 """clevertap-bridge: RudderStack-style analytics calls mapped to CleverTap by one set of rules.
 
-Device mode (:mod:`bridge.device`) gives the CleverTap Web SDK calls for a message; cloud mode
-(:mod:`bridge.cloud`) gives the REST requests RudderStack's cloud transformer builds, and
-:mod:`bridge.delivery` sends them. Everything imported here is standard library only, so the package
-runs unchanged in Pyodide.
+    bridge.core     settings, JavaScript value semantics, the mapping rules: shared by both modes
+    bridge.device   device mode: the CleverTap Web SDK calls for a message (runs in Pyodide)
+    bridge.cloud    cloud mode: the REST requests RudderStack's cloud transformer builds, and delivery
+    bridge.build    the browser bundle (CPython only: Jinja2)
+    bridge.errors   every error class, drawn as a tree
 
-The cloud-mode names are imported on first use (PEP 562), so the browser, which imports only
-``bridge.boundary``, never loads the cloud modules and its wheel can leave them out.
+Cloud mode is loaded only when one of its names is first used (``bridge.transform``), so that
+``import bridge`` in the browser loads the core and device mode alone.
 """
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
-from typing import Any as _Any
+import importlib as _importlib
+import typing as _typing
 
+from .core import Settings, load_settings
 from .device import Translation, init_calls, map_event, privacy_calls, translate
 from .errors import (
     BridgeError,
@@ -20,12 +22,9 @@ from .errors import (
     SettingsError,
     UnsupportedMessage,
 )
-from .settings import Settings, load_settings
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .cloud import plan_user_deletion, route, transform
-
-_CLOUD_NAMES = ("transform", "route", "plan_user_deletion")
 
 __all__ = [
     "BridgeError",
@@ -46,16 +45,17 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
+_CLOUD_NAMES = frozenset({"transform", "route", "plan_user_deletion"})
 
-def __getattr__(name: str) -> _Any:
+
+def __getattr__(name: str) -> _typing.Any:
+    # PEP 562: cloud mode's names, imported on first use.
     if name in _CLOUD_NAMES:
-        from . import cloud
-
-        value = getattr(cloud, name)
+        value = getattr(_importlib.import_module(".cloud", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_CLOUD_NAMES))
+    return sorted(set(globals()) | _CLOUD_NAMES)

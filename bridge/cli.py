@@ -24,11 +24,9 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from .delivery import RetryPolicy
+from .cloud import MAX_BATCH_RECORDS, Deleter, RetryPolicy, Tally, Uploader, cloud_config
+from .core import Settings, load_settings
 from .errors import SettingsError
-from .pipeline import Deleter, Tally, Uploader, cloud_config
-from .router import MAX_BATCH_RECORDS
-from .settings import Settings, load_settings
 
 __all__ = ["main", "build_parser"]
 

@@ -1,5 +1,5 @@
 """A Python model of what the CleverTap Web SDK 2.5.2 does with a pushed call, written from
-node_modules/clevertap-web-sdk/clevertap.js independently of bridge.webforms (its own regexes and
+node_modules/clevertap-web-sdk/clevertap.js independently of bridge.device._forms and bridge.core._sdkforms (its own regexes and
 limits), so that the device emitter's output can be checked to be a fixed point of it.
 
 ``sdk_process(call)`` returns ``Outcome(sent, errors)``: ``sent`` is the data the SDK would send

@@ -20,9 +20,9 @@ import pytest
 from cloud_events import MIX, as_sent, message
 
 from bridge.cloud import transform
+from bridge.cloud._pipeline import Tally, Uploader
 from bridge.delivery import HttpRequest, HttpResponse
 from bridge.errors import EventError
-from bridge.pipeline import Tally, Uploader
 
 pytestmark = pytest.mark.bench
 

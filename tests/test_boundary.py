@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bridge import boundary, device
+from bridge.device import _boundary
 from bridge.errors import EventError, UnsupportedMessage
 from bridge.settings import Settings
 
@@ -159,7 +160,7 @@ def test_an_unexpected_exception_is_reported_by_name(monkeypatch: pytest.MonkeyP
     def broken(msg: dict[str, Any], settings: Settings) -> Any:
         raise KeyError("boom")
 
-    monkeypatch.setattr(boundary, "translate", broken)
+    monkeypatch.setattr(_boundary, "translate", broken)  # where handle looks it up
     answer = ask(id=8, kind="event", message=message("identify"), settings=FILE_SETTINGS)
     assert answer == {"id": 8, "error": "InternalError: KeyError: 'boom'"}
 

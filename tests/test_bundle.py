@@ -32,20 +32,19 @@ import jinja2
 import pytest
 
 from bridge import __version__
+from bridge.build import csp_directives, sri, wheel_modules, wheel_name
+from bridge.build._bundle import _environments
 from bridge.bundle import (
     PRIVACY_STATES,
     PYODIDE_FILES,
     STDLIB_FILE,
     BuildError,
-    _environments,
     build_bundle,
     privacy_table,
     to_js,
 )
 from bridge.device import INTEGRATION_KEYS, init_calls
-from bridge.manifest import csp_directives, sri
 from bridge.settings import Settings, load_settings
-from bridge.wheel import wheel_modules, wheel_name
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -520,20 +519,18 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert (digest, int(size)) == (f"sha256={expected}", len(data)), name
         modules = {n for n in names if n.startswith("bridge/")}
-    for build_only in ("bridge/bundle.py", "bridge/wheel.py", "bridge/manifest.py", "bridge/serve.py", "bridge/stdlib.py"):
-        assert build_only not in modules
-    # The browser imports bridge.boundary only: the cloud-mode modules stay out of its wheel.
-    for cloud in ("bridge/cloud.py", "bridge/upload.py", "bridge/router.py", "bridge/deletion.py", "bridge/delivery.py"):
-        assert cloud not in modules
-    assert {"bridge/__init__.py", "bridge/device.py", "bridge/boundary.py", "bridge/settings.py"} <= modules
-    assert modules == {f"bridge/{p.name}" for p in wheel_modules(ROOT / "bridge")}
+    # The browser gets the core and device mode; cloud mode and the build side stay on the server.
+    assert not {m for m in modules if m.startswith(("bridge/cloud/", "bridge/build/"))}
+    assert not {"bridge/bundle.py", "bridge/delivery.py"} & modules
+    assert {"bridge/__init__.py", "bridge/device/_emit.py", "bridge/boundary.py", "bridge/core/_settings.py"} <= modules
+    assert modules == {f"bridge/{p.relative_to(ROOT / 'bridge').as_posix()}" for p in wheel_modules(ROOT / "bridge")}
 
 
 def test_the_wheel_imports_with_the_standard_library_only(demo_bundle: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(wheel_of(demo_bundle)) as zf:
         zf.extractall(tmp_path / "site")
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import json, bridge.device, bridge.boundary; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import json, bridge, bridge.device, bridge.boundary; "
         "assert bridge.__file__.startswith(sys.argv[1]), bridge.__file__; "
         "assert 'jinja2' not in sys.modules; "
         "print(bridge.boundary.handle(json.dumps({'id': 1, 'kind': 'privacy', 'options': {'optOut': True}})))"
@@ -552,7 +549,7 @@ def test_the_wheel_imports_with_the_standard_library_only(demo_bundle: Path, tmp
 
 @pytest.fixture
 def served(demo_bundle: Path) -> Iterator[str]:
-    from bridge.serve import make_server
+    from bridge.build import make_server
 
     vendor = ROOT / "node_modules" / "clevertap-web-sdk" / "clevertap.min.js"
     server = make_server(demo_bundle, "127.0.0.1", 0, vendor)

@@ -25,9 +25,9 @@ from fake_clevertap import FakeCleverTap, every_nth
 
 from bridge.cli import main
 from bridge.cloud import transform
+from bridge.cloud._pipeline import Uploader, match_unprocessed
 from bridge.delivery import HttpRequest, HttpResponse, RetryPolicy, retry_after_seconds
 from bridge.errors import EventError
-from bridge.pipeline import Uploader, match_unprocessed
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSCODE = "S3CRET-PASSCODE-xyz"
@@ -512,15 +512,16 @@ def test_a_second_ctrl_c_stops_at_once_and_names_the_batch_on_the_wire() -> None
 
 
 def test_the_command_line_stays_out_of_the_browser_wheel() -> None:
-    from bridge.wheel import wheel_modules
+    from bridge.build import wheel_modules
 
-    names = {path.name for path in wheel_modules(ROOT / "bridge")}
-    assert {"cli.py", "__main__.py", "pipeline.py"}.isdisjoint(names)
-    assert {"delivery.py", "upload.py", "settings.py"} <= names
+    names = {path.relative_to(ROOT / "bridge").as_posix() for path in wheel_modules(ROOT / "bridge")}
+    assert {"cli.py", "__main__.py", "cloud/_pipeline.py"}.isdisjoint(names)
+    assert not {name for name in names if name.startswith("cloud/")}
+    assert {"settings.py", "core/_settings.py", "device/_emit.py"} <= names  # the browser gets core and device mode
 
 
 def test_a_2xx_that_says_fail_is_not_a_deletion() -> None:
-    from bridge.pipeline import Deleter
+    from bridge.cloud._pipeline import Deleter
 
     failures: list[dict[str, Any]] = []
     answers = iter([HttpResponse(200, b'{"status": "success"}'), HttpResponse(200, b'{"status": "fail", "error": "no", "code": 7}')])

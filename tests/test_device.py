@@ -225,7 +225,8 @@ def test_translation_is_frozen_and_plain_data() -> None:
 
 
 def test_public_names() -> None:
-    from bridge import webforms, weblimits
+    from bridge.device import _forms as webforms
+    from bridge.device import _limits as weblimits
 
     assert set(device.__all__) >= {"Translation", "translate", "map_event", "init_calls", "privacy_calls"}
     for module in (device, webforms, weblimits):
@@ -341,7 +342,7 @@ def test_a_trait_named_identity_replaces_the_user_id_but_stays_first() -> None:
 
 
 def test_every_restricted_system_event_is_refused() -> None:
-    from bridge.webforms import SYSTEM_EVENTS
+    from bridge.device._forms import SYSTEM_EVENTS
 
     assert len(SYSTEM_EVENTS) == 6
     for name in SYSTEM_EVENTS:
@@ -454,3 +455,32 @@ def test_emitted_calls_pass_the_sdk_code_unchanged() -> None:
         assert set(outcome["errors"]) <= tolerated[call[0]], (call, outcome["errors"])
         assert outcome["sent"] == json.loads(json.dumps(sdk_process(call).sent)), call
         assert fixed_point_problems(call) == []
+
+
+# ------------------------------------------------------------------------------------------
+# The SDK's start-up values, checked once in Python (for the integration to use, issue 7)
+
+
+def test_start_values_are_the_merged_settings_in_the_sdks_terms() -> None:
+    from bridge.device import start_values
+
+    values = start_values({"account_id": "W9R-486-4W5Z", "opt_out": True}, {"region": "in1", "connectionMode": "device"})
+    assert values == {
+        "account": "W9R-486-4W5Z",
+        "region": "in1",
+        "targetDomain": None,
+        "sdkUrl": Settings().sdk_url,
+        "calls": [["privacy", {"optOut": True}], ["privacy", {"useIP": False}]],
+    }
+    assert start_values({"account_id": "A-1"}, None, {"CleverTap": {"useIP": True}})["calls"][1] == ["privacy", {"useIP": True}]
+    assert start_values({"account_id": "A-1", "region": "none"})["region"] is None
+
+
+def test_a_destination_config_python_refuses_starts_nothing() -> None:
+    from bridge.device import start_values
+    from bridge.errors import SettingsError
+
+    with pytest.raises(SettingsError, match=r"^region: 'eu1' is not one of none, in1, sg1, us1, sk1, aps3, mec1$"):
+        start_values({"account_id": "A-1"}, {"region": "eu1"})
+    with pytest.raises(SettingsError, match=r"^account_id: missing"):
+        start_values({}, {"trackAnonymous": True})

@@ -18,11 +18,11 @@ from device_sdk_model import fixed_point_problems
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge import rules
+from bridge import core
+from bridge.core import MISSING
 from bridge.device import QUEUES, Translation, init_calls, privacy_calls, translate
+from bridge.device._forms import PROFILE_FORMS, UNSENDABLE_KEYS, sanitize_key, sanitize_value
 from bridge.errors import EventError
-from bridge.jsvalue import MISSING
-from bridge.webforms import PROFILE_FORMS, UNSENDABLE_KEYS, sanitize_key, sanitize_value
 
 # More with DEVICE_EXAMPLES=5000 when hunting; the default keeps the suite quick.
 EXAMPLES = int(os.environ.get("DEVICE_EXAMPLES", "300"))
@@ -142,7 +142,7 @@ def test_an_emitted_event_fed_back_comes_out_unchanged_and_without_warnings(name
     except EventError:
         return
     (call,) = first.calls
-    if rules.is_order_completed(call[1]) or call[1] == "Charged":
+    if core.is_order_completed(call[1]) or call[1] == "Charged":
         return  # fed back, these are renamed or re-checked as Charged
     again = translate({"type": "track", "userId": "u1", "event": call[1], "properties": call[2]}, {})
     assert again.calls == [call]
@@ -162,7 +162,7 @@ def test_an_emitted_profile_fed_back_comes_out_unchanged_and_without_warnings(tr
     # (Keys the shared custom-attribute rule rewrites as set-value paths, "a.b" or "00", are left aside.)
     custom = {
         k: v for k, v in site.items()
-        if k not in rules.CUSTOM_ATTRIBUTE_EXCLUSIONS and rules.custom_attributes({"traits": {k: v}}) == {k: v}
+        if k not in core.CUSTOM_ATTRIBUTE_EXCLUSIONS and core.custom_attributes({"traits": {k: v}}) == {k: v}
     }
     again = translate({"type": "identify", "userId": "u1", "traits": custom}, {})
     assert again.calls[0][1]["Site"] == {"Identity": "u1", **custom}
@@ -209,7 +209,7 @@ def test_a_track_event_is_changed_only_with_a_warning(name: str, props: dict[str
     except EventError:
         return
     (call,) = result.calls
-    if call[1] in ("Charged",) or rules.is_order_completed(name):
+    if call[1] in ("Charged",) or core.is_order_completed(name):
         return
     if not result.warnings:
         assert call == ["event", name, props]
@@ -220,7 +220,7 @@ def test_a_track_event_is_changed_only_with_a_warning(name: str, props: dict[str
 def test_custom_traits_are_changed_only_with_a_warning(traits: dict[str, Any]) -> None:
     plain = {
         k: v for k, v in traits.items()
-        if k not in rules.CUSTOM_ATTRIBUTE_EXCLUSIONS and rules.custom_attributes({"traits": {k: v}}) == {k: v}
+        if k not in core.CUSTOM_ATTRIBUTE_EXCLUSIONS and core.custom_attributes({"traits": {k: v}}) == {k: v}
     }
     try:
         result = translate({"type": "identify", "userId": "u1", "traits": plain}, {})

@@ -1,4 +1,4 @@
-"""bridge.jsvalue: JavaScript value semantics, by table and against Node itself.
+"""bridge.core's JavaScript values (and cloud mode's Date.parse): JavaScript value semantics, by table and against Node itself.
 
 The tables pin the cases reference/cloud-mode.md names; the differential tests feed the same inputs
 to Node (TZ=UTC, as RudderStack's servers run) and to Python and compare the answers. They skip
@@ -17,10 +17,9 @@ from typing import Any
 
 import pytest
 
-from bridge.jsvalue import (
+from bridge.cloud._jsdate import js_date_parse
+from bridge.core import (
     MISSING,
-    JsSyntaxError,
-    js_date_parse,
     js_json,
     js_json_parse,
     js_number,
@@ -29,6 +28,7 @@ from bridge.jsvalue import (
     js_truthy,
     js_typeof,
 )
+from bridge.errors import JsSyntaxError
 
 NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not on PATH")

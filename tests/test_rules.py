@@ -1,4 +1,4 @@
-"""bridge.rules: the shared lookups and tables (reference/cloud-mode.md §5, §7, §8)."""
+"""bridge.core's rules: the shared lookups and tables (reference/cloud-mode.md §5, §7, §8)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from bridge.jsvalue import MISSING
-from bridge.rules import (
+from bridge.core import (
     CHARGED_FIELDS,
     CUSTOM_ATTRIBUTE_EXCLUSIONS,
     EMAIL_ONLY,
     FIRST_NAME,
     LAST_NAME,
+    MISSING,
     PROFILE_FIELDS,
     STRINGIFY_EXEMPT,
     USER_ID,
@@ -41,7 +41,8 @@ def test_generic_maps_are_the_reference_paths_in_order() -> None:
 
 
 def test_profile_table_matches_the_identify_mapping() -> None:
-    assert [(f.dest, f.sources) for f in PROFILE_FIELDS] == [
+    # Rows without sources (Age) only name the Web SDK's form for a key a trait may carry.
+    assert [(f.dest, f.sources) for f in PROFILE_FIELDS if f.sources] == [
         ("Email", EMAIL_ONLY),
         ("Name", ("traits.name", "context.traits.name")),
         ("Phone", ("traits.phone", "context.traits.phone")),

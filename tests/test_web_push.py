@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from bridge.bundle import SERVICE_WORKER_FILE, BuildError, _service_worker, build_bundle, to_js
+from bridge.build import csp_directives, sri
+from bridge.build._bundle import _service_worker
+from bridge.bundle import SERVICE_WORKER_FILE, BuildError, build_bundle, to_js
 from bridge.device import QUEUES, WEB_PUSH_QUEUE, translate, web_push_calls
 from bridge.errors import SettingsError
-from bridge.manifest import csp_directives, sri
 from bridge.settings import DEFAULT_SERVICE_WORKER_PATH, Settings, WebPush, load_settings, settings_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,7 +288,7 @@ def test_the_csp_grows_only_with_the_settings_that_need_it() -> None:
 
 @pytest.fixture
 def served_push(push_bundle: tuple[Path, dict[str, Any]]) -> Iterator[str]:
-    from bridge.serve import make_server
+    from bridge.build import make_server
 
     server = make_server(push_bundle[0], "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -1,5 +1,5 @@
 """Smoke test of the demo page (make demo) in Chromium: the bundle built from demo.toml, served by
-build.py's own server (bridge.serve) on loopback, the CleverTap Web SDK from node_modules at the
+build.py's own server (bridge.build) on loopback, the CleverTap Web SDK from node_modules at the
 demo's sdk_url. Written by the bundle helper; the end-to-end suite is the rest of tests/browser."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bridge.build import make_server
 from bridge.bundle import build_bundle
 from bridge.device import init_calls, map_event
-from bridge.serve import make_server
 from bridge.settings import load_settings
 
 from .collector import Collector

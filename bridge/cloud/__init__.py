@@ -5,7 +5,15 @@
     plan_user_deletion(attributes, config) -> the deletion requests, 100 identities each
 
 Behaviour, including every error message, follows reference/cloud-mode.md; the conformance cases in
-shared/conformance/ are the contract. Sending the requests is :mod:`bridge.delivery`'s job.
+shared/conformance/ are the contract. Sending the requests is ``_delivery``'s job (also importable
+as :mod:`bridge.delivery`).
+
+    _upload     one message: the processor step (transform)
+    _router     many messages: batches of 1000 records, then the errors (route)
+    _deletion   the user-deletion requests (plan_user_deletion)
+    _delivery   sending them, with bounded retries (send, delete_users)
+    _pipeline   the command line's streaming, per-record delivery (Uploader, Deleter)
+    _jsdate     V8's Date.parse, which only cloud mode's ts conversion needs
 
 Example::
 
@@ -18,9 +26,11 @@ Example::
 
 from __future__ import annotations
 
-from .deletion import DELETE_BATCH_SIZE, plan_user_deletion
-from .router import MAX_BATCH_RECORDS, route
-from .upload import (
+from ._deletion import DELETE_BATCH_SIZE, plan_user_deletion
+from ._delivery import RetryPolicy, delete_users, send
+from ._pipeline import Deleter, Tally, Uploader, cloud_config
+from ._router import MAX_BATCH_RECORDS, route
+from ._upload import (
     convert_ts,
     endpoint,
     envelope,
@@ -36,6 +46,13 @@ __all__ = [
     "plan_user_deletion",
     "MAX_BATCH_RECORDS",
     "DELETE_BATCH_SIZE",
+    "send",
+    "delete_users",
+    "RetryPolicy",
+    "Uploader",
+    "Deleter",
+    "Tally",
+    "cloud_config",
     "endpoint",
     "upload_endpoint",
     "request_headers",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .settings import Settings
+from ..core import Settings
 
 __all__ = ["sri", "csp_directives", "csp_header", "build_manifest"]
 

@@ -1,19 +1,26 @@
-"""The mapping rules both modes share: lookups, identity, profile fields, custom attributes, Charged.
+"""The lookups the planner makes: paths, identity, the mapped profile, custom attributes, Charged's data.
 
-Rules are data where that reads better: :data:`PROFILE_FIELDS` is the identify table of RudderStack's
-``CleverTapIdentify.json`` and the custom-attribute exclusions are derived from it, never kept as a
-second list. The cloud emitter (:mod:`bridge.cloud`) and the device emitter (:mod:`bridge.device`)
-call these functions; neither keeps a copy. Section numbers refer to reference/cloud-mode.md.
+The tables they read (profile fields, Charged, the source paths) are declared in
+:mod:`bridge.core._fields`; :func:`bridge.core.plan` calls these functions once for both modes.
+Section numbers refer to reference/cloud-mode.md.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
-from .jsvalue import (
+from ._fields import (
+    CHARGED,
+    CUSTOM_ATTRIBUTE_EXCLUSIONS,
+    FIRST_NAME,
+    LAST_NAME,
+    PROFILE_FIELDS,
+    USER_ID,
+    USER_ID_ONLY,
+)
+from ._jsvalue import (
     JS_WHITESPACE,
     MISSING,
     js_number,
@@ -26,35 +33,17 @@ __all__ = [
     "get_path",
     "is_usable",
     "first_usable",
-    "USER_ID",
-    "USER_ID_ONLY",
-    "EMAIL_ONLY",
-    "FIRST_NAME",
-    "LAST_NAME",
     "user_id",
     "user_id_only",
-    "ProfileField",
-    "PROFILE_FIELDS",
-    "CUSTOM_ATTRIBUTE_EXCLUSIONS",
     "mapped_profile",
     "custom_attributes",
+    "custom_pairs",
+    "set_path",
     "overrides",
     "is_order_completed",
-    "CHARGED_FIELDS",
     "charged_event_data",
     "page_name_value",
-    "STRINGIFY_EXEMPT",
 ]
-
-# §5: RudderStack's generic field maps (GenericFieldMapping.json), tried in this order.
-USER_ID_ONLY = ("userId", "traits.userId", "traits.id", "context.traits.userId", "context.traits.id")
-USER_ID = USER_ID_ONLY + ("anonymousId",)
-EMAIL_ONLY = ("traits.email", "context.traits.email", "properties.email")
-FIRST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for key in ("firstName", "firstname", "first_name"))
-LAST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for key in ("lastName", "lastname", "last_name"))
-
-# §7.6: CleverTap's subscription-group keys take an object, so they are never stringified.
-STRINGIFY_EXEMPT = frozenset({"category-unsubscribe", "category-resubscribe"})
 
 # Keys JavaScript objects never copy as own data (prototype pollution guard in the reference).
 _PROTO_KEYS = frozenset({"__proto__", "constructor", "prototype"})
@@ -115,56 +104,6 @@ def user_id_only(message: Any) -> Any:
     return first_usable(message, USER_ID_ONLY)
 
 
-def _gender_letter(value: Any) -> Any:
-    # §7.3: an exact, case-sensitive match; anything else leaves Gender out.
-    if value in ("f", "F", "Female", "female", "FEMALE"):
-        return "F"
-    if value in ("m", "M", "Male", "male", "MALE"):
-        return "M"
-    return MISSING
-
-
-@dataclass(frozen=True)
-class ProfileField:
-    """One row of the identify table: a CleverTap profile key, where it is looked up, and the
-    cloud-mode conversion (the device emitter applies the Web SDK's own forms instead)."""
-
-    dest: str
-    sources: tuple[str, ...]
-    cloud_convert: Callable[[Any], Any] | None = None
-
-    @property
-    def trait_keys(self) -> frozenset[str]:
-        """The trait names this row consumes, which are therefore not custom attributes."""
-        return frozenset(path.rsplit(".", 1)[-1] for path in self.sources)
-
-
-def _traits_paths(key: str) -> tuple[str, str]:
-    return (f"traits.{key}", f"context.traits.{key}")
-
-
-# §7.2, in the reference's order (CleverTapIdentify.json).
-PROFILE_FIELDS: tuple[ProfileField, ...] = (
-    ProfileField("Email", EMAIL_ONLY),
-    ProfileField("Name", _traits_paths("name")),
-    ProfileField("Phone", _traits_paths("phone")),
-    ProfileField("Gender", _traits_paths("gender"), _gender_letter),
-    ProfileField("Employed", _traits_paths("employed")),
-    ProfileField("DOB", _traits_paths("birthday")),
-    ProfileField("Education", _traits_paths("education")),
-    ProfileField("Married", _traits_paths("married")),
-    ProfileField("Customer Type", _traits_paths("customerType")),
-    ProfileField("Photo", _traits_paths("avatar")),
-)
-
-# §7.5: everything the table consumes, the name parts, and the identity and bookkeeping keys.
-CUSTOM_ATTRIBUTE_EXCLUSIONS: frozenset[str] = frozenset().union(
-    *(field.trait_keys for field in PROFILE_FIELDS),
-    (path.rsplit(".", 1)[-1] for path in FIRST_NAME + LAST_NAME),
-    ("anonymousId", "userId", "id", "ts", "overrideFields"),
-)
-
-
 def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
     """The mapped profile fields (§7.2) and a Name built from first and last name (§7.4).
 
@@ -174,8 +113,8 @@ def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
     profile: dict[str, Any] = {}
     for field in PROFILE_FIELDS:
         value = first_usable(message, field.sources)
-        if convert and field.cloud_convert is not None and value is not MISSING:
-            value = field.cloud_convert(value)
+        if convert and field.cloud is not None and value is not MISSING:
+            value = field.cloud(value)
         if is_usable(value):
             profile[field.dest] = value
     if "Name" not in profile:
@@ -192,6 +131,15 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
     is a path that creates nested objects, as the set-value package does in the reference.
     """
     target: dict[str, Any] = {} if into is None else into
+    for key, value in custom_pairs(message):
+        set_path(target, key, value)
+    return target
+
+
+def custom_pairs(message: Any) -> tuple[tuple[str, Any], ...]:
+    """The traits that are custom attributes (§7.5), as (key, value) in the order they are set:
+    ``traits`` first, then ``context.traits``. Set them with :func:`set_path`."""
+    pairs: list[tuple[str, Any]] = []
     for root in ("traits", "context.traits"):
         traits = get_path(message, root)
         if not isinstance(traits, dict):
@@ -199,8 +147,8 @@ def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[
         for key, value in traits.items():
             if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or value is MISSING:
                 continue
-            _set_path(target, key, value)
-    return target
+            pairs.append((key, value))
+    return tuple(pairs)
 
 
 # The reference copies custom fields with the npm package set-value (4.x), whose path rules these
@@ -252,7 +200,7 @@ def _slot(part: str | float) -> int | None:
     return int(part)
 
 
-def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
+def set_path(target: dict[str, Any], key: str, value: Any) -> None:
     """set-value's ``set(target, key, value)`` on JSON-like data."""
     if key == "":
         return
@@ -311,12 +259,10 @@ def overrides(message: Any) -> Any:
 
 def is_order_completed(event: Any) -> bool:
     """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged (§8.3)."""
-    return js_truthy(event) and js_string(event).lower() == "order completed"
+    return js_truthy(event) and js_string(event).lower() == CHARGED.trigger
 
 
-# §8.4 (CleverTapEcom.json): Charged keys and the property each comes from.
-CHARGED_FIELDS: tuple[tuple[str, str], ...] = (("Charged ID", "checkout_id"), ("Amount", "revenue"), ("Items", "products"))
-_CHARGED_CONSUMED = frozenset(source for _, source in CHARGED_FIELDS) | {"ts"}
+_CHARGED_CONSUMED = frozenset(source for _, source in CHARGED.fields) | CHARGED.not_data
 
 
 def charged_event_data(properties: Any) -> dict[str, Any]:
@@ -324,7 +270,7 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if not isinstance(properties, dict):
         return data
-    for dest, source in CHARGED_FIELDS:
+    for dest, source in CHARGED.fields:
         value = properties.get(source, MISSING)
         if is_usable(value):
             data[dest] = value
@@ -332,7 +278,7 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
         if key not in _CHARGED_CONSUMED and key not in _PROTO_KEYS and value is not MISSING:
             # The reference copies them with the same extractCustomFields as traits: a dotted key
             # is a path there too ({"a.b": 1} gives {"a": {"b": 1}}).
-            _set_path(data, key, value)
+            set_path(data, key, value)
     return data
 
 

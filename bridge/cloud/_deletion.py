@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import EventError, SettingsError
-from .jsvalue import js_truthy
-from .upload import endpoint
+from ..core import CloudConfig, Settings, js_truthy
+from ..errors import EventError, SettingsError
+from ._upload import endpoint
 
 __all__ = ["DELETE_BATCH_SIZE", "plan_user_deletion"]
 
 DELETE_BATCH_SIZE = 100
 
 
-def plan_user_deletion(user_attributes: list[dict[str, Any]], config: dict[str, Any]) -> list[dict[str, Any]]:
+def plan_user_deletion(user_attributes: list[dict[str, Any]], config: dict[str, Any] | CloudConfig | Settings) -> list[dict[str, Any]]:
     """The deletion requests ``{"endpoint", "headers", "body": {"identity": [...]}}``, in order.
 
     Identities are the truthy ``userId`` values of ``user_attributes``, in order, duplicates kept,
@@ -26,11 +26,11 @@ def plan_user_deletion(user_attributes: list[dict[str, Any]], config: dict[str, 
     """
     if not isinstance(user_attributes, list):
         raise EventError("userAttributes is not an array", 400)
-    config = config if isinstance(config, dict) else {}
-    account_id, passcode = config.get("accountId"), config.get("passcode")
+    read = CloudConfig.from_config(config)  # the one place cloud mode refuses a config
+    account_id, passcode = read.account_id, read.passcode
     if not js_truthy(account_id) or not js_truthy(passcode):
         raise SettingsError("Project ID and Passcode is required for delete user")
-    url = endpoint(config, "/delete/profiles.json")
+    url = endpoint(read, "/delete/profiles.json")
     headers = {"X-CleverTap-Account-Id": account_id, "X-CleverTap-Passcode": passcode, "Content-Type": "application/json"}
     ids = [item["userId"] for item in user_attributes if isinstance(item, dict) and js_truthy(item.get("userId"))]
     return [

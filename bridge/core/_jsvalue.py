@@ -21,10 +21,7 @@ __all__ = [
     "js_number",
     "js_number_text",
     "js_typeof",
-    "js_date_parse",
     "JS_WHITESPACE",
-    "JsSyntaxError",
-    "js_json_parse",
 ]
 
 
@@ -249,30 +246,3 @@ def js_number(value: Any) -> float:
         except ValueError:
             return math.nan
     return math.nan
-
-
-def js_date_parse(text: str) -> float:
-    """``Date.parse(text)`` in milliseconds, NaN when unreadable, as V8 reads it (:mod:`bridge.jsdate`):
-    ES5 ISO forms and the legacy forms ("March 10, 2021", "Wed, 10 Mar 2021 11:59:22 GMT", ...).
-    ISO date-only strings are UTC, everything else without an offset is local time, which is UTC
-    here, as on RudderStack's servers.
-    """
-    from .jsdate import date_parse  # imported here: bridge.jsdate builds on this module
-
-    return date_parse(text)
-
-
-class JsSyntaxError(ValueError):
-    """JavaScript's ``SyntaxError`` from ``JSON.parse``, worded as Node 20 (V8 11) words it."""
-
-
-def js_json_parse(text: str) -> Any:
-    """``JSON.parse(text)`` (:mod:`bridge.jsonparse`): the value as JSON-parsing JavaScript's
-    re-serialisation would give it (beyond 2**53 precision is lost, overflow is None), or
-    :class:`JsSyntaxError` with V8's message, e.g. ``Unexpected token 'a', "abc" is not valid JSON``.
-    """
-    from .jsonparse import (
-        json_parse,  # imported here: bridge.jsonparse builds on this module
-    )
-
-    return json_parse(text)

@@ -1,42 +1,41 @@
 """Cloud mode, one message at a time: RudderStack messages to CleverTap upload API requests.
 
 This is the processor step of RudderStack's cloud-mode CleverTap transformer
-(reference/cloud-mode.md §1-§12, §16), built on the shared rules of :mod:`bridge.rules` and the
-JavaScript value semantics of :mod:`bridge.jsvalue`. :func:`transform` returns the request
-envelopes; :mod:`bridge.router` batches them and :mod:`bridge.delivery` sends them.
+(reference/cloud-mode.md §1-§12, §16). What a message sends is decided once, for both modes, by
+:func:`bridge.core.plan`; this module puts the plan in the reference's records, byte for byte. The
+differences from device mode are named in :data:`bridge.core.MODE_DIFFERENCES`. :func:`transform`
+returns the request envelopes; ``_router`` batches them and ``_delivery`` sends them.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeAlias
 
-from .errors import EventError
-from .jsvalue import (
+from ..core import (
+    CHARGED,
     JS_WHITESPACE,
+    KINDS,
     MISSING,
-    JsSyntaxError,
-    js_date_parse,
+    PROFILE_FIELD,
+    STRINGIFY_EXEMPT,
+    CloudConfig,
+    Plan,
+    Settings,
+    get_path,
+    integration_options,
+    is_usable,
     js_json,
-    js_json_parse,
     js_number,
     js_string,
     js_truthy,
-    js_typeof,
+    plan,
+    read_products,
+    set_path,
 )
-from .rules import (
-    STRINGIFY_EXEMPT,
-    charged_event_data,
-    custom_attributes,
-    get_path,
-    is_order_completed,
-    is_usable,
-    mapped_profile,
-    overrides,
-    page_name_value,
-    user_id,
-    user_id_only,
-)
+from ..errors import EventError, JsSyntaxError, ReferenceCrash
+from ._jsdate import js_date_parse
 
 __all__ = [
     "transform",
@@ -51,37 +50,39 @@ __all__ = [
 # §12: token types CleverTap accepts from integrations.<CleverTap>.deviceTokenType (case-sensitive).
 _TOKEN_TYPES = ("chrome", "fcm", "gcm", "apns", "wns", "mpns")
 _APPLE_FAMILY = ("ios", "watchos", "ipados", "tvos")
-# RudderStack's canonical names of this destination in a message's `integrations` object.
-_INTEGRATION_NAMES = ("clevertap", "Clevertap", "CleverTap", "CLEVERTAP")
 # Handlebars' escapeExpression (§8.7).
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"})
-_PAGE_TEMPLATES = {"page": ("Web Page Viewed: ", "Web Page Viewed"), "screen": ("Screen Viewed: ", "Screen Viewed")}
 
 
-def endpoint(config: dict[str, Any], path: str) -> str:
+# A destination Config as RudderStack passes it, or one already read.
+Config: TypeAlias = CloudConfig | Mapping[str, Any]
+
+
+def endpoint(config: Config, path: str) -> str:
     """``https://[<region>.]api.clevertap.com/1<path>``; the region is inserted verbatim (§2)."""
-    region = config.get("region", MISSING)
+    region = CloudConfig.from_config(config).region
     if js_truthy(region) and region != "none":
         return f"https://{js_string(region)}.api.clevertap.com/1{path}"
     return f"https://api.clevertap.com/1{path}"
 
 
-def upload_endpoint(config: dict[str, Any]) -> str:
+def upload_endpoint(config: Config) -> str:
     """The upload API endpoint for a destination config (events, profiles and tokens alike)."""
     return endpoint(config, "/upload")
 
 
-def request_headers(config: dict[str, Any]) -> dict[str, Any]:
+def request_headers(config: Config) -> dict[str, Any]:
     """The three headers, values as given; a missing accountId or passcode leaves its key out (§1, §3)."""
+    read = CloudConfig.from_config(config)
     headers: dict[str, Any] = {}
-    for name, key in (("X-CleverTap-Account-Id", "accountId"), ("X-CleverTap-Passcode", "passcode")):
-        if key in config:
-            headers[name] = config[key]
+    for name, value in (("X-CleverTap-Account-Id", read.account_id), ("X-CleverTap-Passcode", read.passcode)):
+        if value is not MISSING:
+            headers[name] = value
     headers["Content-Type"] = "application/json"
     return headers
 
 
-def envelope(records: list[Any], config: dict[str, Any]) -> dict[str, Any]:
+def envelope(records: list[Any], config: Config) -> dict[str, Any]:
     """A processor output: RudderStack's REST request envelope carrying ``records`` (§3)."""
     return {
         "version": "1",
@@ -112,7 +113,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[str, Any]]:
     """The processor outputs for one message: one envelope per record, in order (§3, §4).
 
     ``config`` is the destination's raw ``Config`` (accountId, passcode, region, trackAnonymous,
@@ -121,21 +122,22 @@ def transform(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str,
     reference's message and status when the message cannot be sent.
     """
     message = _copy(message) if isinstance(message, dict) else {}
-    config = config if isinstance(config, dict) else {}
+    config = CloudConfig.from_config(config)  # read once; unchecked, as the reference reads it
     kind = message.get("type", MISSING)
     if not js_truthy(kind):
         raise EventError("Message Type is not present. Aborting message.")
     if not isinstance(kind, str):
         # The reference calls message.type.toLowerCase(): a TypeError, reported as a 500.
-        raise EventError("message.type.toLowerCase is not a function", 500)
+        raise ReferenceCrash("message.type.toLowerCase is not a function")
     kind = kind.lower()
-    if kind == "identify":
-        return [envelope([record], config) for record in _identify_records(message, config)]
-    if kind in ("track", "page", "screen"):
-        return [envelope([_event_record(message, config, kind)], config)]
-    if kind == "alias":
-        return [envelope([_alias_record(message)], config)]
-    raise EventError("Message type not supported")
+    if kind not in KINDS:
+        raise EventError("Message type not supported")
+    planned = plan(message, kind, config)
+    if planned.kind == "identify":
+        return [envelope([record], config) for record in _identify_records(planned, message, config)]
+    if planned.kind == "alias":
+        return [envelope([_alias_record(planned)], config)]
+    return [envelope([_event_record(planned, config)], config)]
 
 
 def convert_ts(ts: Any) -> Any:
@@ -151,14 +153,6 @@ def convert_ts(ts: Any) -> Any:
     if math.isnan(millis):
         return math.nan
     return math.floor(millis / 1000)
-
-
-def _record_ts(message: dict[str, Any]) -> Any:
-    # traits.ts || context.traits.ts, as the identify and alias records take it (§7.9).
-    ts = get_path(message, "traits.ts")
-    if not js_truthy(ts):
-        ts = get_path(message, "context.traits.ts")
-    return convert_ts(ts)
 
 
 def _set_ts(record: dict[str, Any], ts: Any) -> None:
@@ -189,22 +183,35 @@ def _stringify_values(data: Any) -> Any:
     return result
 
 
-def _identify_records(message: dict[str, Any], config: dict[str, Any]) -> list[dict[str, Any]]:
+def _user_id(planned: Plan) -> Any:
+    # The generic userId map, which falls back to anonymousId (§5).
+    if planned.user_id is not MISSING:
+        return planned.user_id
+    return planned.anonymous_id if is_usable(planned.anonymous_id) else MISSING
+
+
+def _identify_records(planned: Plan, message: dict[str, Any], config: CloudConfig) -> list[dict[str, Any]]:
     """§7: the profile record, and the device-token record when §12 applies."""
-    profile = custom_attributes(message, into=mapped_profile(message))
+    profile: dict[str, Any] = {}
+    for key, value in planned.data.items():
+        form = PROFILE_FIELD[key].cloud  # the table's cloud form (Gender's letter, §7.3)
+        value = value if form is None else form(value)
+        if is_usable(value):
+            profile[key] = value
+    for key, value in planned.custom:
+        set_path(profile, key, value)
     profile = _stringify_values(profile)
-    extra = overrides(message)
-    if extra is not MISSING:
-        profile.update(extra)  # after stringification: override objects stay objects (§7.7)
+    if planned.overrides is not MISSING:
+        profile.update(planned.overrides)  # after stringification: override objects stay objects (§7.7)
     profile = {key: value for key, value in profile.items() if value is not None and value is not MISSING}
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
-    _set_ts(record, _record_ts(message))
-    if not js_truthy(config.get("enableObjectIdMapping")):
-        found = user_id(message)
+    _set_ts(record, convert_ts(planned.ts))
+    if not config.enable_object_id_mapping:
+        found = _user_id(planned)
         record["identity"] = None if found is MISSING else found
         return [record]
-    anonymous_id = message.get("anonymousId", MISSING)
-    found = user_id_only(message)
+    anonymous_id = planned.anonymous_id
+    found = planned.user_id
     if js_truthy(anonymous_id):
         record["objectId"] = anonymous_id
         if js_truthy(found):
@@ -221,17 +228,13 @@ def _token_record(message: dict[str, Any]) -> dict[str, Any] | None:
     if js_truthy(os_name):
         if not isinstance(os_name, str):
             # The reference lower-cases it unguarded: a TypeError, reported as a 500.
-            raise EventError("deviceOS.toLowerCase is not a function", 500)
+            raise ReferenceCrash("deviceOS.toLowerCase is not a function")
         os_name = os_name.lower()
     anonymous_id = message.get("anonymousId", MISSING)
     token = get_path(message, "context.device.token")
     if not (js_truthy(anonymous_id) and js_truthy(token) and (os_name == "android" or os_name in _APPLE_FAMILY)):
         return None
-    options: Any = MISSING
-    for name in _INTEGRATION_NAMES:
-        options = get_path(message, f"integrations.{name}")
-        if js_truthy(options):
-            break
+    options = integration_options(message.get("integrations", MISSING), cloud=True)
     token_type = get_path(options, "deviceTokenType")
     if not (isinstance(token_type, str) and token_type in _TOKEN_TYPES):
         token_type = "fcm" if os_name == "android" else "apns"
@@ -258,50 +261,39 @@ def _remove_empty(value: Any) -> Any:
     return value
 
 
-def _alias_record(message: dict[str, Any]) -> dict[str, Any]:
+def _alias_record(planned: Plan) -> dict[str, Any]:
     """§9: root userId and previousId only; not cleaned, undefined values simply absent."""
     profile: dict[str, Any] = {}
-    if "userId" in message:
-        profile["identity"] = message["userId"]
+    if "userId" in planned.data:
+        profile["identity"] = planned.data["userId"]
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
-    _set_ts(record, _record_ts(message))
-    if "previousId" in message:
-        record["identity"] = message["previousId"]
+    _set_ts(record, convert_ts(planned.ts))
+    if "previousId" in planned.data:
+        record["identity"] = planned.data["previousId"]
     return record
 
 
-def _required(value: Any, source: str) -> Any:
-    # A required mapping with nothing usable (§5); a default only replaces null or undefined.
-    if not is_usable(value):
-        raise EventError(f"Missing required value from {js_json(source)}")
-    return value
-
-
-def _event_record(message: dict[str, Any], config: dict[str, Any], kind: str) -> dict[str, Any]:
+def _event_record(planned: Plan, config: CloudConfig) -> dict[str, Any]:
     """§8: track, page and screen (and Charged) as an event record."""
-    if not js_truthy(config.get("trackAnonymous")) and not js_truthy(user_id_only(message)):
-        raise EventError("userId, not present cannot track anonymous user")
-    properties = message.get("properties", MISSING)
     record: dict[str, Any]
-    if is_order_completed(message.get("event", MISSING)):
-        record = {
-            "evtName": "Charged",
-            "evtData": charged_event_data(properties),
-            "ts": get_path(message, "properties.ts"),
-        }
+    if planned.charged:
+        record = {"evtName": CHARGED.name, "evtData": planned.data, "ts": planned.ts}
     else:
-        record = {"evtName": _event_name(message, kind)}
+        name = planned.name
+        if planned.page:
+            # Handlebars renders String(value) HTML-escaped; the result is trimmed.
+            name = name.translate(_HTML_ESCAPES).strip(JS_WHITESPACE)
         # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen.json).
-        record["evtData"] = {} if properties is None or properties is MISSING else _required(properties, "properties")
-        ts = get_path(message, "properties.ts")
-        if is_usable(ts):
-            record["ts"] = ts
+        properties = planned.data
+        record = {"evtName": name, "evtData": {} if properties is None or properties is MISSING else properties}
+        if is_usable(planned.ts):
+            record["ts"] = planned.ts
     record["type"] = "event"
     if js_truthy(record["evtData"]):
         record["evtData"] = _stringify_values(record["evtData"])
-        if record["evtName"] == "Charged":
+        if record["evtName"] == CHARGED.name:
             _parse_items(record["evtData"])
-    _set_event_identity(record, message, config)
+    _set_event_identity(record, planned, config)
     ts = record.get("ts", MISSING)
     if ts is not MISSING:
         record["ts"] = convert_ts(ts)
@@ -311,42 +303,28 @@ def _event_record(message: dict[str, Any], config: dict[str, Any], kind: str) ->
     return record
 
 
-def _event_name(message: dict[str, Any], kind: str) -> Any:
-    if kind == "track":
-        return _required(message.get("event", MISSING), "event")
-    prefix, default = _PAGE_TEMPLATES[kind]
-    value = page_name_value(message)
-    if value is MISSING:
-        return default
-    # Handlebars renders String(value) HTML-escaped; the result is trimmed.
-    return (prefix + js_string(value).translate(_HTML_ESCAPES)).strip(JS_WHITESPACE)
-
-
 def _parse_items(data: dict[str, Any]) -> None:
     """§8.5: Charged's Items, stringified with the rest, is parsed back and must be an array whose
     first element is an object (null counts, as typeof null is "object")."""
-    items = data.get("Items", MISSING)
+    items = data.get(CHARGED.items, MISSING)
     if not js_truthy(items):
         return
     try:
-        parsed = js_json_parse(items if isinstance(items, str) else js_string(items))
+        data[CHARGED.items] = read_products(items if isinstance(items, str) else js_string(items))
     except JsSyntaxError as error:
-        raise EventError(str(error), 500) from None
-    data["Items"] = parsed
-    if not isinstance(parsed, list) or js_typeof(parsed[0] if parsed else MISSING) != "object":
-        raise EventError("Products property value must be an array of objects")
+        raise ReferenceCrash(str(error)) from None
 
 
-def _set_event_identity(record: dict[str, Any], message: dict[str, Any], config: dict[str, Any]) -> None:
+def _set_event_identity(record: dict[str, Any], planned: Plan, config: CloudConfig) -> None:
     """§8.9: objectId from anonymousId, else identity; or the generic userId map."""
-    if not js_truthy(config.get("enableObjectIdMapping")):
-        record["identity"] = user_id(message)
+    if not config.enable_object_id_mapping:
+        record["identity"] = _user_id(planned)
         return
-    anonymous_id = message.get("anonymousId", MISSING)
+    anonymous_id = planned.anonymous_id
     if js_truthy(anonymous_id):
         record["objectId"] = anonymous_id
         return
-    found = user_id_only(message)
+    found = planned.user_id
     if not js_truthy(found):
         raise EventError("Unable to process without anonymousId or userId")
     record["identity"] = found

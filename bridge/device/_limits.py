@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from .webforms import Warn, join, show
+from ._forms import Warn, join, show
 
 __all__ = ["MAX_DEPTH", "MAX_NESTED_KEYS", "MAX_ARRAY_LENGTH", "MAX_TOTAL_KEYS", "limit_nested"]
 

@@ -1,6 +1,6 @@
 """Cloud mode, many messages at once: RudderStack's router step for CleverTap (reference §13).
 
-Each input ``{message, metadata, destination}`` is transformed as by :func:`bridge.upload.transform`;
+Each input ``{message, metadata, destination}`` is transformed as by :func:`bridge.cloud.transform`;
 the records are packed, in input order, into batches of at most 1000 records, each sent with the
 endpoint and headers of its first event's config. Failed events follow all batches as error entries.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import EventError
-from .jsvalue import js_truthy
-from .upload import envelope, records_of, transform
+from ..core import js_truthy
+from ..errors import EventError
+from ._upload import envelope, records_of, transform
 
 __all__ = ["MAX_BATCH_RECORDS", "route"]
 

@@ -3,8 +3,8 @@
 V8 first tries the ES5 ISO format, then its legacy parser, which reads forms such as
 "March 10, 2021", "Wed, 10 Mar 2021 11:59:22 GMT", "2021/03/10" or "3/10/2021 11:59 PM". The port
 keeps V8's tokenizer and its day, time and time-zone composers, so the same strings are accepted
-and give the same instant (checked against Node 20 in tests/test_jsvalue.py). Use it through
-:func:`bridge.jsvalue.js_date_parse`.
+and give the same instant (checked against Node 20 in tests/test_jsvalue.py). Only cloud mode needs
+it (§6, ts); device mode reads birthdays in documented forms only (bridge.device).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .jsvalue import JS_WHITESPACE
+from ..core import JS_WHITESPACE
 
-__all__ = ["date_parse"]
+__all__ = ["js_date_parse"]
 
 _NONE = 2**31 - 1  # V8's kNone
 _LINE_TERMINATORS = "\n\r\u2028\u2029"
@@ -382,7 +382,7 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
 _MAX_TIME_MS = 8.64e15
 
 
-def date_parse(text: str) -> float:
+def js_date_parse(text: str) -> float:
     """``Date.parse(text)`` in milliseconds, NaN when unreadable: a port of V8's date parser, so the
     ES5 ISO forms and the legacy forms ("March 10, 2021", "Wed, 10 Mar 2021 11:59:22 GMT",
     "2021/03/10", "3/10/2021 11:59 PM", ...) read as in Node. ISO date-only strings are UTC,

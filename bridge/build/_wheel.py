@@ -1,7 +1,7 @@
 """The bridge wheel for Pyodide, built with zipfile (``pyodide build`` needs the network).
 
-The wheel holds the modules of ``bridge/`` that import only the standard library and each
-other; build-only modules (the bundle builder and anything importing Jinja2) stay out. The
+The wheel holds the core and device mode (``bridge/core``, ``bridge/device`` and the top-level
+modules they need), standard library only; cloud mode and the build side stay on the server. The
 result is reproducible: fixed timestamps, sorted entries, a RECORD with sha256 digests.
 """
 
@@ -15,15 +15,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["BUILD_ONLY", "SERVER_ONLY", "BROWSER_ROOTS", "wheel_name", "wheel_modules", "wheel_stdlib_imports", "build_wheel"]
+__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_stdlib_imports", "build_wheel"]
 
-# Modules that serve the build, never the browser.
-BUILD_ONLY = frozenset({"bundle", "wheel", "manifest", "serve"})
-# Cloud mode's command line (and its streaming delivery): server side only, so not worth the browser's bytes.
-SERVER_ONLY = frozenset({"cli", "__main__", "pipeline"})
-# What the worker imports (bridge.boundary); the wheel holds these and what they import, nothing more:
-# the cloud-mode modules stay out (bridge/__init__.py imports them on first use only).
-BROWSER_ROOTS = ("__init__", "boundary")
+# What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
+# The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
+SERVER_ONLY = frozenset({"cloud", "build", "delivery", "bundle", "cli", "__main__", "pipeline"})
+BUILD_ONLY = SERVER_ONLY  # the name this set had before the subpackages
 
 # 1980-01-01, the earliest time a zip entry can carry: a fixed date makes the bytes reproducible.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -46,60 +43,64 @@ def _imports(source: str) -> set[str]:
     return names
 
 
-def _relative_imports(tree: ast.AST) -> set[str]:
-    """The package's own modules that ``tree`` can import at run time (relative imports, first level).
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node but those under ``if TYPE_CHECKING:``, which only the type checker reads."""
+    nodes: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and ast.unparse(child.test).rsplit(".", 1)[-1] == "TYPE_CHECKING":
+                pending.extend(child.orelse)
+            else:
+                pending.append(child)
+    return nodes
 
-    Imports under ``if TYPE_CHECKING`` never run, and a module ``__getattr__`` (PEP 562) imports only
-    when a name is asked for that the browser never asks for: both are left out of the closure.
+
+def _module_name(package_dir: Path, path: Path) -> str:
+    parts = [package_dir.name, *path.relative_to(package_dir).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _relative_targets(package_dir: Path, path: Path, node: ast.ImportFrom) -> list[str]:
+    """The modules a relative import may load: the one it names, and each name as a submodule."""
+    package = _module_name(package_dir, path)
+    if path.name != "__init__.py":
+        package = package.rsplit(".", 1)[0]
+    base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+    module = f"{base}.{node.module}" if node.module else base
+    return [module, *(f"{module}.{alias.name}" for alias in node.names)]
+
+
+def wheel_modules(package_dir: Path) -> list[Path]:
+    """The files of the package that go into the wheel, sorted: the core and device mode.
+
+    A module goes in when it is not server-only (:data:`SERVER_ONLY`, at any depth) and imports
+    nothing outside the standard library; the build fails if a kept module imports a module that
+    is left out, so device mode can never come to need cloud mode in the browser.
     """
-    targets: set[str] = set()
-    todo: list[ast.AST] = [tree]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            todo.extend(node.orelse)
-            continue
-        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
-            continue
-        if isinstance(node, ast.ImportFrom) and node.level >= 1:
-            targets.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
-        todo.extend(ast.iter_child_nodes(node))
-    return targets
-
-
-def wheel_modules(package_dir: Path, roots: tuple[str, ...] = BROWSER_ROOTS) -> list[Path]:
-    """The files of the package that go into the wheel, sorted: ``roots`` and what they import.
-
-    A module can go in when it is not build-only and imports nothing outside the standard library
-    and the package itself; a module that needs more is left out, and the build fails if a kept
-    module imports a left-out one.
-    """
-    allowed = set(sys.stdlib_module_names) | {"__future__", package_dir.name}
+    allowed = set(sys.stdlib_module_names) | {"__future__"}
     kept: list[Path] = []
-    dropped: set[str] = set()
-    for path in sorted(package_dir.glob("*.py")):
-        if path.stem in BUILD_ONLY | SERVER_ONLY or not _imports(path.read_text(encoding="utf-8")) <= allowed:
-            dropped.add(path.stem)
-        else:
-            kept.append(path)
+    for path in sorted(package_dir.rglob("*.py")):
+        parts = path.relative_to(package_dir).with_suffix("").parts
+        if parts[0] in SERVER_ONLY or "__pycache__" in parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        outside = sorted(_imports(source) - allowed)
+        if outside:
+            raise RuntimeError(f"{path.relative_to(package_dir)} imports {', '.join(outside)}: the browser wheel is standard library only")
+        kept.append(path)
+    names = {_module_name(package_dir, path) for path in kept}
+    everything = {_module_name(package_dir, path) for path in package_dir.rglob("*.py")}
     for path in kept:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level >= 1:
-                targets = [node.module.split(".")[0]] if node.module else [a.name for a in node.names]
-                bad = sorted(t for t in targets if t in dropped)
+                bad = sorted(t for t in _relative_targets(package_dir, path, node) if t in everything and t not in names)
                 if bad:
-                    raise RuntimeError(f"{path.name} imports {', '.join(bad)}, which is build-only or not stdlib-only")
-    by_name = {path.stem: path for path in kept}
-    needed: set[str] = set()
-    todo = [name for name in roots if name in by_name]
-    while todo:
-        name = todo.pop()
-        if name not in needed:
-            needed.add(name)
-            todo.extend(t for t in _relative_imports(ast.parse(by_name[name].read_text(encoding="utf-8"))) if t in by_name)
+                    raise RuntimeError(f"{path.relative_to(package_dir)} imports {', '.join(bad)}, which stays on the server")
     typed = package_dir / "py.typed"
-    return [path for path in kept if path.stem in needed] + ([typed] if typed.exists() else [])
+    return kept + ([typed] if typed.exists() else [])
 
 
 def wheel_stdlib_imports(package_dir: Path) -> set[str]:
@@ -125,7 +126,7 @@ def build_wheel(package_dir: Path, version: str) -> bytes:
     package = package_dir.name
     dist_info = f"{DIST_NAME}-{version}.dist-info"
     entries: list[tuple[str, bytes]] = [
-        (f"{package}/{path.name}", path.read_bytes()) for path in wheel_modules(package_dir)
+        (f"{package}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)
     ]
     entries.append(
         (

@@ -3,31 +3,51 @@
     translate(message, settings) -> Translation(calls=[["event", "Charged", {...}]], warnings=[...])
 
 Each call is ``[queue, *args]`` for ``window.clevertap[queue].push(*args)``, with queue one of
-``event``, ``profile``, ``onUserLogin``, ``privacy``. Lookups, identity and custom attributes are
-the cloud mode's (:mod:`bridge.rules`), so a user looks the same whichever mode sent the data.
-Where the modes differ it is because the Web SDK drops or rewrites what it does not accept: the
-values are put in the SDK's accepted forms here (:mod:`bridge.webforms`), so what this returns is
-what reaches CleverTap, and every change comes with a warning that names the field and the value.
-A message that cannot be sent raises :class:`~bridge.errors.EventError` saying why.
+``event``, ``profile``, ``onUserLogin``, ``privacy``. What a message sends is decided once, for
+both modes, by :func:`bridge.core.plan`; this module only puts the plan in the Web SDK's form.
+The SDK drops or rewrites what it does not accept, so values are put in its accepted forms here
+(``_forms``, ``_limits``): what this returns is what reaches CleverTap, and every change comes with
+a warning that names the field and the value. The differences from cloud mode are named in
+:data:`bridge.core.MODE_DIFFERENCES`. A message that cannot be sent raises
+:class:`~bridge.errors.EventError` saying why.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from . import rules
-from .errors import EventError, UnsupportedMessage
-from .jsvalue import MISSING, js_string, js_truthy
-from .settings import Settings
-from .webforms import (
+from ..core import (
+    CHARGED,
+    FIRST_NAME,
+    INTEGRATION_KEYS,
+    KINDS,
+    LAST_NAME,
+    MISSING,
+    PRODUCTS_ERROR,
+    PROFILE_FIELD,
+    PROFILE_FIELDS,
+    STRINGIFY_EXEMPT,
+    USER_ID_ONLY,
+    Plan,
+    Settings,
+    first_usable,
+    get_path,
+    integration_options,
+    is_usable,
+    js_string,
+    js_truthy,
+    plan,
+    read_products,
+    set_path,
+)
+from ..errors import EventError, JsSyntaxError, SettingsError, UnsupportedMessage
+from ._forms import (
     MAX_CHARGED_ITEMS,
-    PROFILE_FORMS,
     PROFILE_UNSENDABLE_KEYS,
     SYSTEM_EVENTS,
     UNSENDABLE_KEYS,
@@ -39,7 +59,7 @@ from .webforms import (
     sanitize_tree,
     show,
 )
-from .weblimits import limit_nested
+from ._limits import limit_nested
 
 __all__ = [
     "Translation",
@@ -48,21 +68,14 @@ __all__ = [
     "init_calls",
     "privacy_calls",
     "web_push_calls",
+    "start_values",
     "QUEUES",
     "INTEGRATION_KEYS",
     "WEB_PUSH_QUEUE",
 ]
 
 QUEUES: Final = ("event", "profile", "onUserLogin", "privacy")
-SUPPORTED_TYPES: Final = ("identify", "track", "page", "screen", "alias")
-# The load-option keys read for privacy, first found wins: RudderStack's integration reads
-# "CleverTap" (the display name) before "CLEVERTAP"; the other spellings are its aliases.
-INTEGRATION_KEYS: Final = ("CleverTap", "CLEVERTAP", "Clevertap", "clevertap")
 PRIVACY_KEYS: Final = ("optOut", "useIP")
-
-ANONYMOUS_ERROR: Final = "userId, not present cannot track anonymous user"
-MISSING_EVENT_ERROR: Final = 'Missing required value from "event"'
-PRODUCTS_ERROR: Final = "Products property value must be an array of objects"
 NO_NESTING_IN_PROFILES: Final = "CleverTap profiles take no nested values"
 NO_NESTING_IN_CHARGED: Final = "Charged takes nested values only in Items, and its items none"
 
@@ -86,15 +99,17 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
         raise EventError(f"message: {show(message)} is not an object")
     kind = message.get("type", MISSING)
     if not js_truthy(kind):
-        raise EventError(f"type: missing, which is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
-    handler = _HANDLERS.get(js_string(kind).lower())
-    if handler is None:
-        raise UnsupportedMessage(f"type: {show(kind)} is not supported: device mode sends {', '.join(SUPPORTED_TYPES)}")
+        raise EventError(f"type: missing, which is not supported: device mode sends {', '.join(KINDS)}")
+    name = js_string(kind).lower()
+    if name not in KINDS:
+        raise UnsupportedMessage(f"type: {show(kind)} is not supported: device mode sends {', '.join(KINDS)}")
     warnings: list[str] = []
     try:
         # A copy: the shared rules write dotted trait keys into nested objects, as lodash's set
         # does in the reference, and the caller's message must stay as it was.
-        calls = handler(copy.deepcopy(message), config, warnings.append)
+        copied = copy.deepcopy(message)
+        planned = plan(copied, name, config)
+        calls = _EMITTERS[planned.kind](planned, copied, config, warnings.append)
     except RecursionError:
         raise EventError("message: nested too deeply to be read") from None
     return Translation(calls=calls, warnings=warnings)
@@ -111,13 +126,41 @@ def init_calls(settings: Settings | Mapping[str, Any], integration_options: Mapp
     ``Clevertap`` or ``clevertap``, the first found wins) over the settings' opt_out and use_ip.
     A value that is not a boolean is ignored and the setting used."""
     config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
-    options = _integration_options(integration_options)
+    options = _load_options(integration_options)
     opt_out = options.get("optOut")
     use_ip = options.get("useIP")
     return [
         ["privacy", {"optOut": opt_out if isinstance(opt_out, bool) else config.opt_out}],
         ["privacy", {"useIP": use_ip if isinstance(use_ip, bool) else config.use_ip}],
     ]
+
+
+def start_values(
+    settings: Settings | Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+    integration_options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the integration starts the Web SDK with, from the file settings and the RudderStack
+    destination config (which wins, as in :meth:`Settings.merged`), checked once here:
+
+        {"account": "W9R-486-4W5Z", "region": "in1", "targetDomain": None,
+         "sdkUrl": "https://...", "calls": [["privacy", {"optOut": False}], ["privacy", {"useIP": False}]]}
+
+    ``region`` is None for the SDK's default; ``calls`` are :func:`init_calls`, made before the
+    account is set. Raises :class:`~bridge.errors.SettingsError` when the merged settings are
+    refused (``region: "eu1"``) or name no account, so that nothing half-starts the SDK.
+    """
+    base = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    merged = base.merged(config) if config else base
+    if merged.account_id is None:
+        raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
+    return {
+        "account": merged.account_id,
+        "region": None if merged.region == "none" else merged.region,
+        "targetDomain": merged.target_domain,
+        "sdkUrl": merged.sdk_url,
+        "calls": init_calls(merged, integration_options),
+    }
 
 
 # Not one of QUEUES: events never reach it. Its one call is computed at build time (web_push_calls).
@@ -153,40 +196,38 @@ def privacy_calls(options: Any) -> list[list[Any]]:
     return [["privacy", {key: options[key]}] for key in PRIVACY_KEYS if isinstance(options.get(key), bool)]
 
 
-def _integration_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def _load_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if not isinstance(options, Mapping):
         return {}
     if isinstance(options.get("integrations"), Mapping):  # the whole load options were passed
         options = options["integrations"]
-    for key in INTEGRATION_KEYS:
-        found = options.get(key)
-        if isinstance(found, Mapping):
-            return found
-    return {}
+    found = integration_options(options)
+    return found if isinstance(found, Mapping) else {}
 
 
 # ---------------------------------------------------------------------------------------------
 # identify and alias: profiles
 
 
-def _identify(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    profile = rules.mapped_profile(message, convert=False)
+def _identify(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+    profile = dict(planned.data)
     if "Name" not in profile:
-        for paths in (rules.FIRST_NAME, rules.LAST_NAME):
-            part = rules.first_usable(message, paths)
+        for paths in (FIRST_NAME, LAST_NAME):
+            part = first_usable(message, paths)
             if part is not MISSING:
                 warn(f"{_source_label(message, paths)}: {show(part)} left out: Name is built only from both a first and a last name")
-    labels = {field.dest: _source_label(message, field.sources) for field in rules.PROFILE_FIELDS if field.dest in profile}
-    extra = rules.custom_attributes(message)
-    override = rules.overrides(message)
-    if override is not MISSING:
-        extra.update(override)
+    labels = {field.dest: _source_label(message, field.sources) for field in PROFILE_FIELDS if field.dest in profile}
+    extra: dict[str, Any] = {}
+    for key, value in planned.custom:
+        set_path(extra, key, value)
+    if planned.overrides is not MISSING:
+        extra.update(planned.overrides)
     for key in extra:
         labels.pop(key, None)  # a trait or override of that very name replaced the mapped value
     profile.update(extra)
     site: dict[str, Any] = {}
-    identity = rules.user_id_only(message)
-    id_label = {"Identity": _source_label(message, rules.USER_ID_ONLY)}
+    identity = planned.user_id
+    id_label = {"Identity": _source_label(message, USER_ID_ONLY)}
     if identity is not MISSING:
         site["Identity"] = identity
     site.update(profile)  # a trait named Identity wins, as in {Identity, ...profile}
@@ -205,9 +246,9 @@ def _identify(message: Mapping[str, Any], settings: Settings, warn: Warn) -> lis
     return [[queue, {"Site": site}]]
 
 
-def _alias(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    user_id = message.get("userId", MISSING)
-    if not rules.is_usable(user_id):
+def _alias(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+    user_id = planned.data.get("userId", MISSING)
+    if not is_usable(user_id):
         raise EventError("userId: missing: alias sends the new user id (root userId) as Identity")
     site = _profile_site({"Identity": user_id}, {"Identity": "userId"}, warn)
     if not site:
@@ -218,7 +259,7 @@ def _alias(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[l
 def _source_label(message: Mapping[str, Any], paths: tuple[str, ...]) -> str:
     # Warnings name the trait the value came from (birthday), not only CleverTap's key (DOB).
     for path in paths:
-        if rules.is_usable(rules.get_path(message, path)):
+        if is_usable(get_path(message, path)):
             return path.rsplit(".", 1)[-1]
     return ""
 
@@ -237,13 +278,14 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
         if value is None or value is MISSING or (isinstance(value, float) and not math.isfinite(value)):
             warn(f"{label}: {show(value)} left out: the SDK removes null profile values")
             continue
-        if key in rules.STRINGIFY_EXEMPT and isinstance(value, (dict, list)):
+        if key in STRINGIFY_EXEMPT and isinstance(value, (dict, list)):
             # Subscription groups take an object, as in cloud mode; kept within the SDK's limits.
             kept = limit_nested({key: sanitize_tree(value, label, warn)}, "", warn)
             if key in kept:
                 out[key] = kept[key]
             continue
-        form = PROFILE_FORMS.get(key)
+        row = PROFILE_FIELD.get(key)
+        form = row.device if row is not None else None  # the table's device form (isProfileValid)
         if form is not None:
             accepted, reason = form(value)
             if accepted is MISSING:
@@ -265,34 +307,11 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
 # track, page, screen: events
 
 
-def _anonymous_gate(message: Mapping[str, Any], settings: Settings) -> None:
-    if not settings.track_anonymous and rules.user_id_only(message) is MISSING:
-        raise EventError(ANONYMOUS_ERROR)
-
-
-def _track(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    _anonymous_gate(message, settings)
-    event = message.get("event", MISSING)
-    if event is MISSING or event is None or event == "":
-        raise EventError(MISSING_EVENT_ERROR)
-    properties = message.get("properties", MISSING)
-    if rules.is_order_completed(event):
-        return [_charged(properties, warn)]
-    return [_event(_event_name(event, warn), properties, warn)]
-
-
-def _page_or_screen(prefix: str) -> Callable[[Mapping[str, Any], Settings, Warn], list[list[Any]]]:
-    def handle(message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-        _anonymous_gate(message, settings)
-        properties = message.get("properties", MISSING)
-        if rules.is_order_completed(message.get("event", MISSING)):
-            return [_charged(properties, warn)]
-        value = rules.page_name_value(message)
-        # No HTML escaping: the cloud's &amp; comes from its template engine, not from CleverTap.
-        raw = prefix if value is MISSING else f"{prefix}: {js_string(value)}"
-        return [_event(_event_name(raw, warn), properties, warn)]
-
-    return handle
+def _send_event(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+    if planned.charged:
+        return [_charged(planned, warn)]
+    # No HTML escaping of page names: the cloud's &amp; comes from its template engine, not from CleverTap.
+    return [_event(_event_name(planned.name, warn), planned.properties, warn)]
 
 
 def _event_name(raw: Any, warn: Warn) -> str:
@@ -323,24 +342,24 @@ def _properties(properties: Any, warn: Warn) -> dict[str, Any] | None:
 
 def _event(name: str, properties: Any, warn: Warn) -> list[Any]:
     data = _properties(properties, warn)
-    if name == "Charged":  # the SDK checks a Charged event by its name, whatever sent it
+    if name == CHARGED.name:  # the SDK checks a Charged event by its name, whatever sent it
         return ["event", name] if data is None else ["event", name, _charged_data(data, warn)]
     if data is None:
         return ["event", name]
     return ["event", name, limit_nested(sanitize_tree(data, "properties", warn), "properties", warn)]
 
 
-def _charged(properties: Any, warn: Warn) -> list[Any]:
-    data = _properties(properties, warn)
+def _charged(planned: Plan, warn: Warn) -> list[Any]:
+    data = _properties(planned.properties, warn)
     if data is None:
-        return ["event", "Charged"]
-    for dest, source in rules.CHARGED_FIELDS:
-        if source in data and not rules.is_usable(data[source]):
+        return ["event", CHARGED.name]
+    for dest, source in CHARGED.fields:
+        if source in data and not is_usable(data[source]):
             warn(f"properties.{source}: {show(data[source])} left out: {dest} is not sent empty")
     if "ts" in data:
         # As in cloud mode, ts is the event's time, not event data; the SDK stamps its own time.
         warn(f"properties.ts: {show(data['ts'])} left out: Charged does not carry ts as event data")
-    return ["event", "Charged", _charged_data(rules.charged_event_data(data), warn)]
+    return ["event", CHARGED.name, _charged_data(planned.data, warn)]
 
 
 def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
@@ -351,7 +370,7 @@ def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
         if key is None:
             continue
         where = join("properties", raw_key)
-        if key == "Items":
+        if key == CHARGED.items:
             out[key] = _items(value, where, warn)
         else:
             out[key] = sanitize_tree(flatten_value(value, where, NO_NESTING_IN_CHARGED, warn), where, warn)
@@ -359,17 +378,17 @@ def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
 
 
 def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
-    if isinstance(value, str):
-        # Cloud mode reads products given as JSON text; so does device mode.
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            parsed = MISSING
-        if isinstance(parsed, list):
-            warn(f"{where}: JSON text read as the list it holds")
-            value = parsed
-    if not isinstance(value, list) or not any(isinstance(item, Mapping) for item in value):
-        raise EventError(PRODUCTS_ERROR)
+    if not js_truthy(value):
+        raise EventError(PRODUCTS_ERROR)  # the SDK drops a Charged whose Items is not a list
+    try:
+        products = read_products(value)  # JSON text read as cloud mode reads it
+    except JsSyntaxError as error:
+        raise EventError(f"{where}: JSON text that does not parse ({error}): {PRODUCTS_ERROR}") from None
+    if products is not value:
+        warn(f"{where}: JSON text read as the list it holds")
+    value = products
+    if not any(isinstance(item, Mapping) for item in value):
+        raise EventError(PRODUCTS_ERROR)  # an empty Items: the SDK would send a Charged of nothing
     items: list[dict[str, Any]] = []
     for index, item in enumerate(value):
         at = f"{where}[{index}]"
@@ -387,10 +406,8 @@ def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
     return items
 
 
-_HANDLERS: Final[dict[str, Callable[[Mapping[str, Any], Settings, Warn], list[list[Any]]]]] = {
+_EMITTERS: Final[dict[str, Callable[[Plan, Mapping[str, Any], Settings, Warn], list[list[Any]]]]] = {
     "identify": _identify,
-    "track": _track,
-    "page": _page_or_screen("Web Page Viewed"),
-    "screen": _page_or_screen("Screen Viewed"),
     "alias": _alias,
+    "event": _send_event,
 }

@@ -34,8 +34,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .deletion import DELETE_BATCH_SIZE, plan_user_deletion
-from .delivery import (
+from ..errors import EventError
+from ._deletion import DELETE_BATCH_SIZE, plan_user_deletion
+from ._delivery import (
     HttpRequest,
     HttpResponse,
     RetryPolicy,
@@ -45,9 +46,8 @@ from .delivery import (
     retryable_status,
     urllib_transport,
 )
-from .errors import EventError
-from .router import MAX_BATCH_RECORDS
-from .upload import records_of, request_headers, transform, upload_endpoint
+from ._router import MAX_BATCH_RECORDS
+from ._upload import records_of, request_headers, transform, upload_endpoint
 
 __all__ = [
     "Tally",
@@ -364,7 +364,7 @@ class Uploader(_Runner):
         except EventError as error:
             self._reject(line_no, message, str(error), error.status_code)
             return
-        except Exception as error:  # as bridge.router does: one bad message never stops the rest
+        except Exception as error:  # as bridge.cloud.route does: one bad message never stops the rest
             self._reject(line_no, message, str(error) or type(error).__name__, 500)
             return
         if not records:

@@ -1,8 +1,8 @@
 """JavaScript's ``JSON.parse``, failing where and with the words V8 (Node 20) does.
 
 The value comes back as JSON-parsing JavaScript's re-serialisation would give it (JavaScript numbers);
-invalid input raises :class:`bridge.jsvalue.JsSyntaxError`. Checked against Node in
-tests/test_jsvalue.py. Use it through :func:`bridge.jsvalue.js_json_parse`.
+invalid input raises :class:`bridge.errors.JsSyntaxError`. Checked against Node in
+tests/test_jsvalue.py. Both modes read products given as JSON text with it.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .jsvalue import JsSyntaxError, js_number_text
+from ..errors import JsSyntaxError
+from ._jsvalue import js_number_text
 
-__all__ = ["json_parse"]
+__all__ = ["js_json_parse"]
 
 # V8 names these whole inputs instead of pointing at a character (they are what String() gives
 # for undefined, NaN, Infinity and a plain object).
@@ -225,7 +226,7 @@ class _JsonParser:
 _UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def json_parse(text: str) -> Any:
+def js_json_parse(text: str) -> Any:
     """``JSON.parse(text)``: the value as JSON-parsing JavaScript's re-serialisation would give it.
 
     Integers beyond 2**53 lose precision as JavaScript numbers do, and a number too large for a

@@ -1,0 +1,49 @@
+"""The build side (CPython only, needs Jinja2): the browser bundle for one site's settings.
+
+    _bundle     renders the templates and writes the bundle (build_bundle, to_js, privacy_table)
+    _wheel      the bridge wheel for Pyodide: the core and device mode, nothing else
+    _manifest   sizes, SRI hashes, versions and the CSP a site needs
+    _serve      the static server of ``build.py --serve``
+
+Nothing here is in the browser wheel.
+"""
+
+from __future__ import annotations
+
+from ._bundle import (
+    PRIVACY_STATES,
+    PYODIDE_FILES,
+    ROOT,
+    JsValue,
+    build_bundle,
+    privacy_table,
+    render_bundle,
+    to_js,
+)
+from ._manifest import build_manifest, csp_directives, csp_header, sri
+from ._serve import MIME_TYPES, VENDOR_PATH, make_server
+from ._wheel import BUILD_ONLY, SERVER_ONLY, build_wheel, wheel_modules, wheel_name, wheel_stdlib_imports
+
+__all__ = [
+    "ROOT",
+    "JsValue",
+    "to_js",
+    "privacy_table",
+    "PRIVACY_STATES",
+    "PYODIDE_FILES",
+    "build_bundle",
+    "render_bundle",
+    "sri",
+    "csp_directives",
+    "csp_header",
+    "build_manifest",
+    "MIME_TYPES",
+    "VENDOR_PATH",
+    "make_server",
+    "BUILD_ONLY",
+    "SERVER_ONLY",
+    "wheel_name",
+    "wheel_modules",
+    "wheel_stdlib_imports",
+    "build_wheel",
+]
