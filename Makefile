@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test check fuzz install install-python install-npm install-chromium bundle bench typecheck lint clean
 
 demo: install-python install-npm
-	$(PY) build.py --settings demo.toml --out $(OUT) --serve $(HOST):$(PORT)
+	$(PY) build.py --settings demo.toml --out $(OUT) --serve $(HOST):$(PORT) --sdk-url http://$(HOST):$(PORT)/vendor/clevertap.min.js
 
 test: install check
 	$(PY) -m pytest $(PYTEST_ARGS)

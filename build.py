@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build the browser bundle for one site's settings, and optionally serve it.
 
-    python build.py [--settings demo.toml] [--out static/bundle] [--serve 127.0.0.1:8000]
+    python build.py [--settings demo.toml] [--out static/bundle] [--serve 127.0.0.1:8000] [--sdk-url URL]
 
 A bad setting prints one line naming the key, the value and what is allowed, exits with status 2
 and writes nothing.
@@ -10,6 +10,7 @@ and writes nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -31,10 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", default="demo.toml", help="TOML settings file (default: demo.toml)")
     parser.add_argument("--out", default="static/bundle", help="output directory (default: static/bundle)")
     parser.add_argument("--serve", type=_host_port, metavar="HOST:PORT", help="serve the bundle after building it")
+    parser.add_argument(
+        "--sdk-url", metavar="URL", help="replaces the settings' sdk_url (make demo: the demo server's own copy of the SDK)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     try:
-        manifest = build_bundle(load_settings(args.settings), out)
+        settings = load_settings(args.settings)
+        if args.sdk_url is not None:
+            # Checked like the file's value: a bad URL fails here and no bundle is written.
+            settings = dataclasses.replace(settings, sdk_url=args.sdk_url)
+        manifest = build_bundle(settings, out)
     except BridgeError as exc:
         print(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, file=sys.stderr)
         return 2

@@ -617,3 +617,18 @@ def test_max_stored_bytes_reaches_the_integration_through_the_config(tmp_path: P
     build_bundle(Settings(account_id="A-1", max_stored_bytes=12345), tmp_path / "b")
     for name in ("Clevertap.min.js", "rudderanalytics.js"):
         assert embedded_config((tmp_path / "b" / name).read_text(encoding="utf-8"))["settings"]["max_stored_bytes"] == 12345
+
+
+def test_sdk_url_option_replaces_the_settings_value_so_make_demo_works_on_any_port(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:8123/vendor/clevertap.min.js"
+    done = build_cli("--settings", str(DEMO), "--out", str(tmp_path / "b"), "--sdk-url", url)
+    assert done.returncode == 0, done.stderr
+    assert embedded_config((tmp_path / "b" / "Clevertap.min.js").read_text(encoding="utf-8"))["settings"]["sdk_url"] == url
+
+
+def test_a_bad_sdk_url_option_fails_like_a_bad_setting_and_writes_nothing(tmp_path: Path) -> None:
+    done = build_cli("--settings", str(DEMO), "--out", str(tmp_path / "b"), "--sdk-url", "ftp://x/sdk.js")
+    assert done.returncode == 2
+    assert done.stderr.startswith("sdk_url: 'ftp://x/sdk.js'"), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "b").exists()

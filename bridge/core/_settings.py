@@ -231,7 +231,7 @@ class WebPush:
         DEFAULT_SERVICE_WORKER_PATH,
         None,
         "a path ending in .js",
-        "where the site serves clevertap_sw.js (see Web push in this README)",
+        "where the site serves clevertap_sw.js (see docs/device-mode.md, Web push)",
         check=_check_sw_path,
         sdk="serviceWorkerPath",
     )
