@@ -96,6 +96,19 @@ def test_the_rudderstack_config_wins_over_the_file_settings() -> None:
     assert file_only != {**merged, "id": "a"}
 
 
+def test_start_answers_the_sdks_start_values_with_the_config_winning() -> None:
+    answer = ask(id=4, kind="start", settings=FILE_SETTINGS, config={"accountId": "ACC-2", "region": "sg1"})
+    assert answer == {"id": 4, "start": {"account": "ACC-2", "region": "sg1", "targetDomain": None,
+                                         "sdkUrl": Settings().sdk_url}}
+    assert ask(kind="start", settings={**FILE_SETTINGS, "region": "none"})["start"]["region"] is None
+
+
+def test_start_refuses_a_config_python_refuses_so_the_sdk_is_not_half_started() -> None:
+    answer = ask(id=5, kind="start", settings=FILE_SETTINGS, config={"region": "eu1"})
+    assert answer == {"id": 5, "error": "SettingsError: region: 'eu1' is not one of none, in1, sg1, us1, sk1, aps3, mec1"}
+    assert ask(kind="start", settings={"region": "in1"})["error"].startswith("SettingsError: account_id: missing")
+
+
 def test_init_answers_init_calls_for_the_load_options() -> None:
     options = {"All": True, "CleverTap": {"optOut": True, "useIP": True}}
     answer = ask(id=2, kind="init", settings=FILE_SETTINGS, options=options)
@@ -119,8 +132,8 @@ def test_the_id_is_echoed_verbatim() -> None:
     [
         ("not json", "BadRequest: not JSON: Expecting value: line 1 column 1 (char 0)"),
         ("[1, 2]", "BadRequest: a request is a JSON object, not list"),
-        ('{"id": 5}', "BadRequest: kind: None is not one of event, init, privacy"),
-        ('{"id": 5, "kind": "delete"}', "BadRequest: kind: 'delete' is not one of event, init, privacy"),
+        ('{"id": 5}', "BadRequest: kind: None is not one of event, init, privacy, start"),
+        ('{"id": 5, "kind": "delete"}', "BadRequest: kind: 'delete' is not one of event, init, privacy, start"),
         ('{"id": 5, "kind": "event", "message": "hi"}', "BadRequest: message: 'hi' is not an object"),
         ('{"id": 5, "kind": "event", "message": {}, "settings": []}', "BadRequest: settings: [] is not an object"),
         ('{"id": 5, "kind": "event", "message": {}, "settings": {}, "config": 3}', "BadRequest: config: 3 is not an object"),

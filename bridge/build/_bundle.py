@@ -39,7 +39,7 @@ import jinja2
 
 from .. import __version__
 from ..core import Settings
-from ..device import INTEGRATION_KEYS, QUEUES, WEB_PUSH_QUEUE, init_calls, web_push_calls
+from ..device import INTEGRATION_KEYS, QUEUES, WEB_PUSH_QUEUE, init_calls, start_values, web_push_calls
 from ..errors import BuildError, SettingsError
 from ._manifest import build_manifest, csp_directives, csp_header, sri
 from ._stdlib import PYODIDE_ROOTS, cut_stdlib
@@ -320,6 +320,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "settings": settings.to_config(),
         "settingNames": _setting_names(),
         "privacyTable": privacy_table(settings),
+        # The SDK's start-up values for the file settings; a destination config that changes them asks Python.
+        "startValues": {k: v for k, v in start_values(settings).items() if k != "calls"},
         "queues": list(ALLOWED_QUEUES),
         "integrationKeys": list(INTEGRATION_KEYS),
         "storagePrefix": STORAGE_PREFIX,

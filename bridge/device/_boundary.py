@@ -11,6 +11,9 @@ Requests (``id`` is echoed back verbatim; any JSON value):
         -> {"id": 2, "calls": [["privacy", {"optOut": true}], ["privacy", {"useIP": false}]], "warnings": []}
     {"id": 3, "kind": "privacy", "options": {"optOut": true}}
         -> {"id": 3, "calls": [["privacy", {"optOut": true}]], "warnings": []}
+    {"id": 4, "kind": "start", "settings": {...}, "config": {...}}
+        -> {"id": 4, "start": {"account": "...", "region": "in1", "targetDomain": null, "sdkUrl": "..."}}
+           (or {"id": 4, "error": "SettingsError: region: 'eu1' ..."}: the SDK is then not started)
 
     {"kind": "batch", "settings": {...}, "config": {...}, "requests": [{"id": 1, "kind": "event", "message": {...}}, ...]}
         -> {"answers": [{"id": 1, "calls": [...], "warnings": [...]}, {"id": 2, "error": "EventError: ..."}, ...]}
@@ -34,7 +37,7 @@ from typing import Any
 
 from ..core import Settings
 from ..errors import BadRequest, BridgeError, EventError, UnsupportedMessage
-from ._emit import init_calls, privacy_calls, translate
+from ._emit import init_calls, privacy_calls, start_values, translate
 
 __all__ = ["handle", "handle_batch", "KINDS"]
 
@@ -92,10 +95,19 @@ def _privacy(request: dict[str, Any]) -> dict[str, Any]:
     return {"calls": privacy_calls(_options(request) or {}), "warnings": []}
 
 
+def _start(request: dict[str, Any]) -> dict[str, Any]:
+    # The SDK's start-up values when the destination config differs from the file settings: checked
+    # once here, so that a config Python refuses never half-starts the SDK.
+    values = start_values(_settings(request))
+    values.pop("calls")  # the privacy calls were pushed already, before the account (privacy_table)
+    return {"start": values}
+
+
 KINDS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "event": _event,
     "init": _init,
     "privacy": _privacy,
+    "start": _start,
 }
 
 

@@ -143,6 +143,27 @@ def test_destination_config_wins_over_the_bundle_settings(env: Env, bundle: str)
     assert arrived is config["trackAnonymous"], f"trackAnonymous {config['trackAnonymous']} in the config, anonymous track arrived: {arrived}"
 
 
+def test_a_destination_config_python_refuses_starts_no_sdk_and_keeps_the_events(env: Env, bundle: str) -> None:
+    """A RudderStack config whose region Python refuses ("eu1"): the SDK is not half-started (no account
+    pushed, no SDK loaded), one console error says why, and the events stay in the durable queue."""
+    config = {"region": "eu1"}
+    env.server.source_configs["KEY_REFUSED"] = source_config("KEY_REFUSED", config)
+    page, options = SDKS["v3-modern"]
+    open_harness(env, page, destSDKBaseURL=bundle, integrations={"All": True}, writeKey="KEY_REFUSED", calls=[], **options)
+    wait_harness_ready(env)
+    run_calls(env, [["track", "Kept For Later", {"n": 1}]])
+    assert len(env.wait_for_received(1)) == 1
+    env.page.wait_for_function(
+        "() => window.ClevertapBridge && window.ClevertapBridge.log.some(r => r.kind === 'error')", timeout=60_000
+    )
+    errors = [m for m in env.page.evaluate("() => window.ClevertapBridge.log.filter(r => r.kind === 'error').map(r => r.text)")]
+    assert len(errors) == 1 and "destination config is refused" in errors[0] and "region: 'eu1'" in errors[0], errors
+    assert env.page.evaluate("() => document.querySelectorAll('script#clevertap-integration').length") == 0
+    assert env.page.evaluate("() => window.clevertap.account.length") == 0
+    assert env.page.evaluate("() => window.ClevertapBridge.pending()") == 1
+    assert env.collector.pushes() == []
+
+
 @pytest.mark.parametrize(("sdk", "key"), [("v3-modern", "CleverTap"), ("v1.1", "CLEVERTAP")])
 def test_privacy_load_options_and_runtime_change(env: Env, bundle: str, sdk: str, key: str) -> None:
     integrations = {"All": True, key: {"optOut": True, "useIP": True}}
