@@ -413,7 +413,7 @@ TARGETS = [
     Target("first_event_warm", "first event at most 0.3 s after direct's, warm", "ms", 300, _diff("warm.first_event_ms"),
            "done: a memory snapshot kept by the browser after the first boot, restored on later page views, and the "
            "boot started when the file is evaluated; left: the worker's start and the ~30 MB restore. Next: one Python "
-           "for all of a site's pages (a SharedWorker), and figures from idle cores (load inflates every boot)"),
+           "for all of a site's pages (a SharedWorker), so that a page view finds it running"),
     Target("first_event_cold", "first event at most 1.0 s after direct's, cold", "ms", 1000, _diff("cold.first_event_ms"),
            "done: a cut stdlib, a device-only wheel, the boot at evaluation; left: Pyodide's own start-up on the CPU. "
            "Next: a snapshot made at build time (tried: about 2.5 s to the first event, but 6.1 MB more gzip, over "
@@ -435,7 +435,7 @@ TARGETS = [
     Target("mapping", "mapping at most 50 us per event (worker CPU)", "us", 50,
            lambda mine, _d, _c: mine.get("burst.worker_us_per_event"),
            "done: up to 50 messages per call into Python, settings read once a batch; the figure is the worker "
-           "thread's whole CPU per event (JSON both ways, Pyodide's glue, the mapping) on a loaded machine. Next: "
+           "thread's whole CPU per event (JSON both ways, Pyodide's glue, the mapping), not the mapping alone. Next: "
            "profile the worker under Pyodide"),
 ]
 
