@@ -8,6 +8,7 @@
     _sdkforms   what the Web SDK accepts: text rules and the profile forms the table names
     _jsvalue    how JavaScript reads values (truthiness, String(), Number(), JSON.stringify)
     _jsonparse  JSON.parse as V8 does it (products given as JSON text, in both modes)
+    _types      the JSON type aliases
 
 Standard library only, nothing of the browser, of HTTP or of Jinja2: it runs in Pyodide as on the
 server. Device mode (:mod:`bridge.device`) and cloud mode (:mod:`bridge.cloud`) build on it and on
@@ -33,6 +34,7 @@ from ._fields import (
     gender_letter,
 )
 from ._jsonparse import js_json_parse
+from ._types import JSON, JSONArray, JSONObject
 from ._jsvalue import (
     JS_WHITESPACE,
     MISSING,
@@ -111,6 +113,10 @@ __all__ = [
     "js_number_text",
     "js_typeof",
     "js_json_parse",
+    # JSON types
+    "JSON",
+    "JSONObject",
+    "JSONArray",
     # the rules
     "get_path",
     "is_usable",
