@@ -236,6 +236,27 @@ def test_the_javascript_parses(demo_bundle: Path, name: str) -> None:
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize("module", sorted(p.name for p in (ROOT / "templates" / "js").glob("*.js")))
+def test_each_browser_module_is_valid_javascript_as_it_stands(module: str) -> None:
+    done = subprocess.run([str(NODE), "--check", str(ROOT / "templates" / "js" / module)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_browser_rules_are_pythons_lists(demo_bundle: Path) -> None:
+    from bridge.device import QUEUES, WEB_PUSH_QUEUE
+    from bridge.device._browser import ACCOUNT_QUEUE, START_SETTINGS, setting_names
+
+    config = embedded_config((demo_bundle / "Clevertap.min.js").read_text(encoding="utf-8"))
+    assert config["sdk"]["queues"] == list(QUEUES)
+    assert sorted(config["sdk"]["queueNames"]) == sorted([*QUEUES, ACCOUNT_QUEUE, WEB_PUSH_QUEUE])
+    assert config["sdk"]["login"]["queue"] in QUEUES and config["sdk"]["privacy"]["queue"] in QUEUES
+    assert config["startSettings"] == list(START_SETTINGS) and set(START_SETTINGS) <= set(config["settingNames"].values())
+    assert config["settingNames"] == setting_names()
+    assert not {"passcode", "api_url", "in_app", "web_push"} & set(config["settingNames"].values())
+    assert config["settingNames"]["accountId"] == "account_id"
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
 def test_evaluating_the_integration_only_defines_its_global(demo_bundle: Path) -> None:
     script = """
 const vm = require("vm"), fs = require("fs");
