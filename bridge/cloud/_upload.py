@@ -23,6 +23,7 @@ from ..core import (
     CloudConfig,
     Plan,
     Settings,
+    custom_attributes,
     get_path,
     integration_options,
     is_usable,
@@ -32,7 +33,6 @@ from ..core import (
     js_truthy,
     plan,
     read_products,
-    set_path,
 )
 from ..errors import EventError, JsSyntaxError, ReferenceCrash
 from ._jsdate import js_date_parse
@@ -132,7 +132,7 @@ def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[s
     kind = kind.lower()
     if kind not in KINDS:
         raise EventError("Message type not supported")
-    planned = plan(message, kind, config)
+    planned = plan(message, kind, config, mode="cloud")
     if planned.kind == "identify":
         return [envelope([record], config) for record in _identify_records(planned, message, config)]
     if planned.kind == "alias":
@@ -183,31 +183,22 @@ def _stringify_values(data: Any) -> Any:
     return result
 
 
-def _user_id(planned: Plan) -> Any:
-    # The generic userId map, which falls back to anonymousId (§5).
-    if planned.user_id is not MISSING:
-        return planned.user_id
-    return planned.anonymous_id if is_usable(planned.anonymous_id) else MISSING
-
-
 def _identify_records(planned: Plan, message: dict[str, Any], config: CloudConfig) -> list[dict[str, Any]]:
     """§7: the profile record, and the device-token record when §12 applies."""
     profile: dict[str, Any] = {}
-    for key, value in planned.data.items():
+    for key, value in (planned.data if isinstance(planned.data, dict) else {}).items():
         form = PROFILE_FIELD[key].cloud  # the table's cloud form (Gender's letter, §7.3)
         value = value if form is None else form(value)
         if is_usable(value):
             profile[key] = value
-    for key, value in planned.custom:
-        set_path(profile, key, value)
-    profile = _stringify_values(profile)
-    if planned.overrides is not MISSING:
+    profile = _stringify_values(custom_attributes(planned.custom, into=profile))
+    if isinstance(planned.overrides, dict):
         profile.update(planned.overrides)  # after stringification: override objects stay objects (§7.7)
     profile = {key: value for key, value in profile.items() if value is not None and value is not MISSING}
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
     _set_ts(record, convert_ts(planned.ts))
     if not config.enable_object_id_mapping:
-        found = _user_id(planned)
+        found = planned.user_or_anonymous_id
         record["identity"] = None if found is MISSING else found
         return [record]
     anonymous_id = planned.anonymous_id
@@ -263,29 +254,30 @@ def _remove_empty(value: Any) -> Any:
 
 def _alias_record(planned: Plan) -> dict[str, Any]:
     """§9: root userId and previousId only; not cleaned, undefined values simply absent."""
+    given = planned.data if isinstance(planned.data, dict) else {}
     profile: dict[str, Any] = {}
-    if "userId" in planned.data:
-        profile["identity"] = planned.data["userId"]
+    if "userId" in given:
+        profile["identity"] = given["userId"]
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
     _set_ts(record, convert_ts(planned.ts))
-    if "previousId" in planned.data:
-        record["identity"] = planned.data["previousId"]
+    if "previousId" in given:
+        record["identity"] = given["previousId"]
     return record
 
 
 def _event_record(planned: Plan, config: CloudConfig) -> dict[str, Any]:
     """§8: track, page and screen (and Charged) as an event record."""
     record: dict[str, Any]
+    # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen/Ecom.json).
+    data = {} if planned.data is None or planned.data is MISSING else planned.data
     if planned.charged:
-        record = {"evtName": CHARGED.name, "evtData": planned.data, "ts": planned.ts}
+        record = {"evtName": CHARGED.name, "evtData": data, "ts": planned.ts}
     else:
         name = planned.name
-        if planned.page:
+        if planned.page and isinstance(name, str):
             # Handlebars renders String(value) HTML-escaped; the result is trimmed.
             name = name.translate(_HTML_ESCAPES).strip(JS_WHITESPACE)
-        # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen.json).
-        properties = planned.data
-        record = {"evtName": name, "evtData": {} if properties is None or properties is MISSING else properties}
+        record = {"evtName": name, "evtData": data}
         if is_usable(planned.ts):
             record["ts"] = planned.ts
     record["type"] = "event"
@@ -318,7 +310,7 @@ def _parse_items(data: dict[str, Any]) -> None:
 def _set_event_identity(record: dict[str, Any], planned: Plan, config: CloudConfig) -> None:
     """§8.9: objectId from anonymousId, else identity; or the generic userId map."""
     if not config.enable_object_id_mapping:
-        record["identity"] = _user_id(planned)
+        record["identity"] = planned.user_or_anonymous_id
         return
     anonymous_id = planned.anonymous_id
     if js_truthy(anonymous_id):

@@ -36,7 +36,6 @@ __all__ = [
     "CUSTOM_ATTRIBUTE_EXCLUSIONS",
     "Charged",
     "CHARGED",
-    "CHARGED_FIELDS",
 ]
 
 # §5: RudderStack's generic field maps (GenericFieldMapping.json), tried in this order.
@@ -122,5 +121,3 @@ class Charged:
 
 
 CHARGED: Final = Charged()
-# §8.4 (CleverTapEcom.json): Charged keys and the property each comes from.
-CHARGED_FIELDS: Final = CHARGED.fields

@@ -22,6 +22,7 @@ __all__ = [
     "js_number_text",
     "js_typeof",
     "JS_WHITESPACE",
+    "show",
 ]
 
 
@@ -246,3 +247,9 @@ def js_number(value: Any) -> float:
         except ValueError:
             return math.nan
     return math.nan
+
+
+def show(value: Any) -> str:
+    """A value as an error or warning names it: strings quoted, other values as JSON, long ones shortened."""
+    text = repr(value) if isinstance(value, str) else js_json(value)
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from ._fields import (
     CHARGED,
@@ -17,23 +17,23 @@ from ._fields import (
     FIRST_NAME,
     LAST_NAME,
     PROFILE_FIELDS,
-    USER_ID,
     USER_ID_ONLY,
 )
 from ._jsvalue import (
     JS_WHITESPACE,
     MISSING,
+    Missing,
     js_number,
     js_number_text,
     js_string,
     js_truthy,
 )
+from ._types import JSValue
 
 __all__ = [
     "get_path",
     "is_usable",
     "first_usable",
-    "user_id",
     "user_id_only",
     "mapped_profile",
     "custom_attributes",
@@ -52,9 +52,10 @@ _PROTO_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 _SPLIT_PATHS: dict[str, list[str]] = {}
 
 
-def get_path(obj: Any, path: str) -> Any:
-    """The value at a dotted path (``"context.traits.email"``, ``"products.0.id"``), or MISSING."""
-    current = obj
+def get_path(obj: object, path: str) -> JSValue:
+    """The value at a dotted path (``"context.traits.email"``, ``"products.0.id"``), or MISSING.
+    ``obj`` is a message: JSON, as read from the page or a file."""
+    current: object = obj
     keys = _SPLIT_PATHS.get(path)
     if keys is None:
         keys = path.split(".")
@@ -69,7 +70,7 @@ def get_path(obj: Any, path: str) -> Any:
             return MISSING
         if current is MISSING:
             return MISSING
-    return current
+    return cast(JSValue, current)  # a message is JSON once read
 
 
 def is_usable(value: Any) -> bool:
@@ -94,27 +95,17 @@ def first_usable(message: Any, paths: Iterable[str]) -> Any:
     return MISSING
 
 
-def user_id(message: Any) -> Any:
-    """The generic userId map, which falls back to ``anonymousId``."""
-    return first_usable(message, USER_ID)
-
-
 def user_id_only(message: Any) -> Any:
     """The generic userId map without the ``anonymousId`` fallback."""
     return first_usable(message, USER_ID_ONLY)
 
 
-def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
-    """The mapped profile fields (§7.2) and a Name built from first and last name (§7.4).
-
-    With ``convert=False`` the raw looked-up values are returned (Gender not normalised), for an
-    emitter that applies its own forms.
-    """
+def mapped_profile(message: Any) -> dict[str, Any]:
+    """The mapped profile fields and a Name built from first and last name, as looked up (each
+    mode puts them in its own form: the table's ``cloud`` and ``device`` columns)."""
     profile: dict[str, Any] = {}
     for field in PROFILE_FIELDS:
         value = first_usable(message, field.sources)
-        if convert and field.cloud is not None and value is not MISSING:
-            value = field.cloud(value)
         if is_usable(value):
             profile[field.dest] = value
     if "Name" not in profile:
@@ -124,14 +115,12 @@ def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
     return profile
 
 
-def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Copy every trait that is not mapped onto ``into`` (a new dict by default) and return it (§7.5).
-
-    ``traits`` first, then ``context.traits``, so the latter wins a key both carry. A key with dots
-    is a path that creates nested objects, as the set-value package does in the reference.
-    """
+def custom_attributes(pairs: Iterable[tuple[str, Any]], into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Set the custom attributes ``pairs`` (:func:`custom_pairs`, :attr:`Plan.custom`) onto ``into``
+    (a new dict by default) and return it: a key with dots is a path that creates nested objects,
+    as the set-value package does in RudderStack's transformer; a later pair wins a key both set."""
     target: dict[str, Any] = {} if into is None else into
-    for key, value in custom_pairs(message):
+    for key, value in pairs:
         set_path(target, key, value)
     return target
 
@@ -145,7 +134,7 @@ def custom_pairs(message: Any) -> tuple[tuple[str, Any], ...]:
         if not isinstance(traits, dict):
             continue
         for key, value in traits.items():
-            if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or value is MISSING:
+            if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or isinstance(value, Missing):
                 continue
             pairs.append((key, value))
     return tuple(pairs)

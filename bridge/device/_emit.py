@@ -23,27 +23,22 @@ from typing import Any, Final
 
 from ..core import (
     CHARGED,
-    FIRST_NAME,
     INTEGRATION_KEYS,
     KINDS,
-    LAST_NAME,
     MISSING,
+    NOT_AN_OBJECT,
     PRODUCTS_ERROR,
     PROFILE_FIELD,
-    PROFILE_FIELDS,
     STRINGIFY_EXEMPT,
-    USER_ID_ONLY,
     Plan,
     Settings,
-    first_usable,
-    get_path,
+    custom_attributes,
     integration_options,
     is_usable,
     js_string,
     js_truthy,
     plan,
     read_products,
-    set_path,
 )
 from ..errors import EventError, JsSyntaxError, SettingsError, UnsupportedMessage
 from ._forms import (
@@ -107,9 +102,9 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
     try:
         # A copy: the shared rules write dotted trait keys into nested objects, as lodash's set
         # does in the reference, and the caller's message must stay as it was.
-        copied = copy.deepcopy(message)
-        planned = plan(copied, name, config)
-        calls = _EMITTERS[planned.kind](planned, copied, config, warnings.append)
+        planned = plan(copy.deepcopy(message), name, config, mode="device")
+        warnings.extend(planned.warnings)
+        calls = _EMITTERS[planned.kind](planned, warnings.append)
     except RecursionError:
         raise EventError("message: nested too deeply to be read") from None
     return Translation(calls=calls, warnings=warnings)
@@ -209,59 +204,38 @@ def _load_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
 # identify and alias: profiles
 
 
-def _identify(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    profile = dict(planned.data)
-    if "Name" not in profile:
-        for paths in (FIRST_NAME, LAST_NAME):
-            part = first_usable(message, paths)
-            if part is not MISSING:
-                warn(f"{_source_label(message, paths)}: {show(part)} left out: Name is built only from both a first and a last name")
-    labels = {field.dest: _source_label(message, field.sources) for field in PROFILE_FIELDS if field.dest in profile}
-    extra: dict[str, Any] = {}
-    for key, value in planned.custom:
-        set_path(extra, key, value)
-    if planned.overrides is not MISSING:
+def _identify(planned: Plan, warn: Warn) -> list[list[Any]]:
+    extra = custom_attributes(planned.custom)
+    if isinstance(planned.overrides, dict):
         extra.update(planned.overrides)
-    for key in extra:
-        labels.pop(key, None)  # a trait or override of that very name replaced the mapped value
-    profile.update(extra)
+    # A trait or override of a mapped key's very name replaced the mapped value: messages name the key.
+    labels = {key: label for key, label in planned.sources.items() if key not in extra}
     site: dict[str, Any] = {}
     identity = planned.user_id
-    id_label = {"Identity": _source_label(message, USER_ID_ONLY)}
     if identity is not MISSING:
         site["Identity"] = identity
-    site.update(profile)  # a trait named Identity wins, as in {Identity, ...profile}
-    site = _profile_site(site, labels if "Identity" in profile else {**labels, **id_label}, warn)
-    if identity is not MISSING and "Identity" in profile and "Identity" not in site:
+    if isinstance(planned.data, dict):
+        site.update(planned.data)
+    site.update(extra)  # a trait named Identity wins, as in {Identity, ...profile}
+    site = _profile_site(site, labels, warn)
+    if identity is not MISSING and "Identity" in extra and "Identity" not in site:
         # A trait named Identity that could not be sent does not erase the user id.
-        site = {**_profile_site({"Identity": identity}, id_label, warn), **site}
-    if "Identity" in site or js_truthy(site.get("Email")):
-        queue = "onUserLogin"
-    elif settings.track_anonymous:
-        queue = "profile"
-    else:
-        raise EventError("identify: no userId and no email, and track_anonymous is off: the anonymous profile is not sent")
+        site = {**_profile_site({"Identity": identity}, {"Identity": planned.sources["Identity"]}, warn), **site}
+    if planned.login and "Identity" not in site and not js_truthy(site.get("Email")):
+        raise EventError("identify: the user id and email are empty once the characters the SDK removes are gone: no one to log in")
     if not site:
         raise EventError("identify: no traits left to send: the SDK drops an empty profile")
-    return [[queue, {"Site": site}]]
+    return [["onUserLogin" if planned.login else "profile", {"Site": site}]]
 
 
-def _alias(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    user_id = planned.data.get("userId", MISSING)
+def _alias(planned: Plan, warn: Warn) -> list[list[Any]]:
+    user_id = planned.data.get("userId", MISSING) if isinstance(planned.data, dict) else MISSING
     if not is_usable(user_id):
         raise EventError("userId: missing: alias sends the new user id (root userId) as Identity")
     site = _profile_site({"Identity": user_id}, {"Identity": "userId"}, warn)
     if not site:
         raise EventError(f"userId: {show(user_id)} is empty once the characters the SDK removes are gone")
     return [["profile", {"Site": site}]]
-
-
-def _source_label(message: Mapping[str, Any], paths: tuple[str, ...]) -> str:
-    # Warnings name the trait the value came from (birthday), not only CleverTap's key (DOB).
-    for path in paths:
-        if is_usable(get_path(message, path)):
-            return path.rsplit(".", 1)[-1]
-    return ""
 
 
 def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn) -> dict[str, Any]:
@@ -307,11 +281,14 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
 # track, page, screen: events
 
 
-def _send_event(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+def _send_event(planned: Plan, warn: Warn) -> list[list[Any]]:
     if planned.charged:
-        return [_charged(planned, warn)]
+        # The plan left out what Charged does not carry (its warnings say what).
+        if not isinstance(planned.data, dict):
+            return [["event", CHARGED.name]]
+        return [["event", CHARGED.name, _charged_data(planned.data, warn)]]
     # No HTML escaping of page names: the cloud's &amp; comes from its template engine, not from CleverTap.
-    return [_event(_event_name(planned.name, warn), planned.properties, warn)]
+    return [_event(_event_name(planned.name, warn), planned.data, warn)]
 
 
 def _event_name(raw: Any, warn: Warn) -> str:
@@ -335,7 +312,7 @@ def _properties(properties: Any, warn: Warn) -> dict[str, Any] | None:
     if properties is MISSING or properties is None:
         return None
     if not isinstance(properties, Mapping):
-        warn(f"properties: {show(properties)} left out: event properties must be an object")
+        warn(f"properties: {show(properties)} {NOT_AN_OBJECT}")
         return None
     return dict(properties)
 
@@ -347,19 +324,6 @@ def _event(name: str, properties: Any, warn: Warn) -> list[Any]:
     if data is None:
         return ["event", name]
     return ["event", name, limit_nested(sanitize_tree(data, "properties", warn), "properties", warn)]
-
-
-def _charged(planned: Plan, warn: Warn) -> list[Any]:
-    data = _properties(planned.properties, warn)
-    if data is None:
-        return ["event", CHARGED.name]
-    for dest, source in CHARGED.fields:
-        if source in data and not is_usable(data[source]):
-            warn(f"properties.{source}: {show(data[source])} left out: {dest} is not sent empty")
-    if "ts" in data:
-        # As in cloud mode, ts is the event's time, not event data; the SDK stamps its own time.
-        warn(f"properties.ts: {show(data['ts'])} left out: Charged does not carry ts as event data")
-    return ["event", CHARGED.name, _charged_data(planned.data, warn)]
 
 
 def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
@@ -406,7 +370,7 @@ def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
     return items
 
 
-_EMITTERS: Final[dict[str, Callable[[Plan, Mapping[str, Any], Settings, Warn], list[list[Any]]]]] = {
+_EMITTERS: Final[dict[str, Callable[[Plan, Warn], list[list[Any]]]]] = {
     "identify": _identify,
     "alias": _alias,
     "event": _send_event,

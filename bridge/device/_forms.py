@@ -29,6 +29,7 @@ from ..core import (
     phone_form,
     sanitize_key,
     sanitize_value,
+    show,
     utf16_length,
     yes_no_form,
 )
@@ -67,12 +68,6 @@ SYSTEM_EVENTS: Final = frozenset(
 )
 # isChargedEventStructureValid: more Items are sent, with error 522.
 MAX_CHARGED_ITEMS: Final = 50
-
-def show(value: Any) -> str:
-    """A value as a warning names it: strings quoted, other values as JSON, long ones shortened."""
-    text = repr(value) if isinstance(value, str) else js_json(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
 
 # isProfileValid checks these keys of Site, whatever their source: the device column of the table.
 PROFILE_FORMS: Final[dict[str, Form]] = {row.dest: row.device for row in PROFILE_FIELDS if row.device is not None}
