@@ -1,4 +1,4 @@
-"""bridge.delivery: response handling (reference §14), retries, user deletion.
+"""bridge.delivery: response handling, retries, user deletion.
 
 Most tests inject a transport; the rest send real HTTP to a loopback server (never off 127.0.0.1).
 """

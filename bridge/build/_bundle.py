@@ -1,6 +1,6 @@
 """The bundle generator: renders the browser files from Jinja2 templates for one site's settings.
 
-``build_bundle(settings, out_dir)`` writes (see /work/notes/bundle-api.md for the contract):
+``build_bundle(settings, out_dir)`` writes (docs/device-mode.md describes each file):
 
     Clevertap.min.js               RudderStack drop-in: window.Clevertap_RS.Clevertap
     clevertap-bridge.worker.<hash>.js   Pyodide + the bridge wheel behind a JSON boundary

@@ -252,7 +252,7 @@ def _traits_ts(message: Mapping[str, object]) -> JSValue:
 
 
 def read_products(value: JSValue) -> JSONArray:
-    """Charged's Items as the list it is, by the reference's rule (§8.5) in both modes: JSON text
+    """Charged's Items as the list it is, by the reference's rule in both modes: JSON text
     is read with JSON.parse (:class:`~bridge.errors.JsSyntaxError` when it is not JSON, e.g.
     ``'[{"a": NaN}]'``), and the list must start with an object (null counts: typeof null is
     "object"). Raises :class:`EventError` (:data:`PRODUCTS_ERROR`) otherwise."""
@@ -309,7 +309,7 @@ MODE_DIFFERENCES: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "time": (
         "not sent: the SDK stamps each event itself (Charged leaves properties.ts out with a warning)",
-        "ts from properties.ts or traits.ts, converted to seconds (§6)",
+        "ts from properties.ts or traits.ts, converted to seconds",
         "the browser's clock is the event's time; the server must carry the message's",
     ),
     "Charged without products": (
@@ -334,7 +334,7 @@ MODE_DIFFERENCES: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "device tokens": (
         "never sent: the Web SDK registers its own push subscription",
-        "a token record for Android and Apple devices with enableObjectIdMapping (§12)",
+        "a token record for Android and Apple devices with enableObjectIdMapping",
         "only a server sees the mobile app's token in the message",
     ),
     "error wording": (

@@ -2,7 +2,7 @@
 
 The tables they read (profile fields, Charged, the source paths) are declared in
 :mod:`bridge.core._fields`; :func:`bridge.core.plan` calls these functions once for both modes.
-Section numbers refer to reference/cloud-mode.md.
+Section numbers refer to RudderStack's cloud transformer.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def get_path(obj: object, path: str) -> JSValue:
 
 
 def is_usable(value: Any) -> bool:
-    """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not (§5)."""
+    """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not."""
     if type(value) is str:
         return value != ""
     if value is MISSING or value is None:
@@ -87,7 +87,7 @@ def is_usable(value: Any) -> bool:
 
 
 def first_usable(message: Any, paths: Iterable[str]) -> Any:
-    """Multi-path lookup (§5): the first usable value among ``paths``, or MISSING."""
+    """Multi-path lookup: the first usable value among ``paths``, or MISSING."""
     for path in paths:
         value = get_path(message, path)
         if is_usable(value):
@@ -126,7 +126,7 @@ def custom_attributes(pairs: Iterable[tuple[str, Any]], into: dict[str, Any] | N
 
 
 def custom_pairs(message: Any) -> tuple[tuple[str, Any], ...]:
-    """The traits that are custom attributes (§7.5), as (key, value) in the order they are set:
+    """The traits that are custom attributes, as (key, value) in the order they are set:
     ``traits`` first, then ``context.traits``. Set them with :func:`set_path`."""
     pairs: list[tuple[str, Any]] = []
     for root in ("traits", "context.traits"):
@@ -232,7 +232,7 @@ def set_path(target: dict[str, Any], key: str, value: Any) -> None:
 
 
 def overrides(message: Any) -> Any:
-    """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy (§7.7),
+    """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy,
     as a dict of keys to assign; MISSING when neither is given."""
     for path in ("traits.overrideFields", "context.traits.overrideFields"):
         value = get_path(message, path)
@@ -247,7 +247,7 @@ def overrides(message: Any) -> Any:
 
 
 def is_order_completed(event: Any) -> bool:
-    """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged (§8.3)."""
+    """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged."""
     return js_truthy(event) and js_string(event).lower() == CHARGED.trigger
 
 
@@ -255,7 +255,7 @@ _CHARGED_CONSUMED = frozenset(source for _, source in CHARGED.fields) | CHARGED.
 
 
 def charged_event_data(properties: Any) -> dict[str, Any]:
-    """Charged's event data (§8.4): Charged ID, Amount, Items, then every other property but ``ts``."""
+    """Charged's event data: Charged ID, Amount, Items, then every other property but ``ts``."""
     data: dict[str, Any] = {}
     if not isinstance(properties, dict):
         return data
@@ -272,5 +272,5 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
 
 
 def page_name_value(message: Any) -> Any:
-    """The value that names a page or screen event (§8.7), or MISSING."""
+    """The value that names a page or screen event, or MISSING."""
     return first_usable(message, ("event", "properties.event", "name", "properties.name"))

@@ -1,7 +1,7 @@
 """What CleverTap's Web SDK accepts as text and as profile values, for the field table.
 
 The Web SDK (npm ``clevertap-web-sdk`` 2.5.2, ``clevertap.js``) silently drops or rewrites what it
-does not accept (reference/device-mode.md §3.14): keys and strings lose some characters and are cut
+does not accept (the Web SDK's source): keys and strings lose some characters and are cut
 at 1024 characters (removeUnsupportedChars), and isProfileValid checks Gender, Employed, Married,
 Education, DOB, Phone and Age. The functions here give the accepted form; the profile table
 (:mod:`bridge.core._fields`) names which form each field takes. Names in comments are the SDK's own.

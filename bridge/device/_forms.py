@@ -2,7 +2,7 @@
 
 The text rules and the profile forms are the field table's (:mod:`bridge.core`); what is here
 walks keys and nested values. The Web SDK (npm ``clevertap-web-sdk`` 2.5.2, ``clevertap.js``) silently drops or rewrites what it
-does not accept (reference/device-mode.md §3.14). The device emitter puts every value in an accepted
+does not accept (the Web SDK's source). The device emitter puts every value in an accepted
 form first, so the SDK has nothing left to change; each function here returns the accepted form and
 says, through ``warn``, what it changed or left out. Names in comments are the SDK's own.
 """

@@ -152,7 +152,7 @@ def source_config(
     write_key: str = WRITE_KEY,
     destination_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """RudderStack's source config with one device-mode CleverTap destination (rudderstack-sdk-contract.md §6)."""
+    """RudderStack's source config with one device-mode CleverTap destination."""
     settings = session_settings()
     config: dict[str, Any] = {
         "accountId": settings.account_id,
