@@ -1,4 +1,4 @@
-"""Shared fixtures and options of the whole test suite.
+"""What the whole test suite shares: its options, and the settings several test files use.
 
 ``--conformance-dir DIR`` (or ``$CLEVERTAP_CONFORMANCE_DIR``) names a folder of RudderStack's own
 cloud-mode cases to run as well (tests marked ``peer``). Without it those tests are deselected, not
@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+# The settings the benchmarks map with (tests/test_bench*.py and the Pyodide benchmark), so that their
+# figures compare like with like.
+BENCH_SETTINGS: dict[str, Any] = {"accountId": "BENCH-ACC-1", "trackAnonymous": True}
 # A destination Config as RudderStack's dashboard gives it to cloud mode (the tests' default).
 DASHBOARD_CONFIG: dict[str, Any] = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
 
@@ -48,9 +51,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if peer:
         config.hook.pytest_deselected(items=peer)
         items[:] = [item for item in items if not item.get_closest_marker("peer")]
-
-
-@pytest.fixture
-def dashboard_config() -> dict[str, Any]:
-    """A fresh copy of :data:`DASHBOARD_CONFIG` (accountId ACC, passcode PASS, trackAnonymous on)."""
-    return dict(DASHBOARD_CONFIG)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cloud_support import assert_json_serialisable
+from conftest import DASHBOARD_CONFIG
 
 from bridge.cloud import (
     MAX_BATCH_RECORDS,
@@ -21,7 +22,7 @@ from bridge.cloud import (
 )
 from bridge.errors import EventError, SettingsError
 
-CONFIG = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
+CONFIG = DASHBOARD_CONFIG
 OBJECT_ID = {**CONFIG, "enableObjectIdMapping": True}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from cloud_support import LoopbackServer
+from conftest import DASHBOARD_CONFIG
 
 from bridge.cloud import route, transform
 from bridge.delivery import (
@@ -25,7 +26,7 @@ from bridge.delivery import (
 )
 from bridge.errors import DeliveryError, EventError, SettingsError
 
-CONFIG = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
+CONFIG = DASHBOARD_CONFIG
 SUCCESS = {"status": "success", "processed": 1, "unprocessed": []}
 
 
