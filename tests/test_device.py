@@ -472,7 +472,8 @@ def test_start_values_are_the_merged_settings_in_the_sdks_terms() -> None:
         "sdkUrl": Settings().sdk_url,
         "calls": [["privacy", {"optOut": True}], ["privacy", {"useIP": False}]],
     }
-    assert start_values({"account_id": "A-1"}, None, {"CleverTap": {"useIP": True}})["calls"][1] == ["privacy", {"useIP": True}]
+    calls = start_values({"account_id": "A-1"}, None, {"CleverTap": {"useIP": True}})["calls"]
+    assert isinstance(calls, list) and calls[1] == ["privacy", {"useIP": True}]
     assert start_values({"account_id": "A-1", "region": "none"})["region"] is None
 
 

@@ -124,7 +124,7 @@ def test_custom_attributes_copy_order_and_precedence() -> None:
     got = custom_attributes(custom_pairs(message))
     assert got == {"plan": "b", "MSG-push": True, "n": None, "extra": 1}
     assert list(got) == ["plan", "MSG-push", "n", "extra"]
-    target = {"Email": "e"}
+    target: dict[str, Any] = {"Email": "e"}
     assert custom_attributes(custom_pairs({"traits": {"Email": "E"}}), into=target) is target and target == {"Email": "E"}
 
 

@@ -49,7 +49,7 @@ LAST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for k
 STRINGIFY_EXEMPT = frozenset({"category-unsubscribe", "category-resubscribe"})
 
 
-def gender_letter(value: Any) -> Any:
+def gender_letter(value: object) -> Any:
     """Cloud mode's Gender: an exact, case-sensitive match; anything else leaves Gender out."""
     if value in ("f", "F", "Female", "female", "FEMALE"):
         return "F"

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import JsSyntaxError
 from ._jsvalue import js_number_text
+from ._types import JSONArray, JSONObject
 
 __all__ = ["js_json_parse"]
 
@@ -174,9 +175,9 @@ class _JsonParser:
                 self.fail("Bad escaped character")
             self.i += 1
 
-    def object(self) -> dict[str, Any]:
+    def object(self) -> JSONObject:
         self.i += 1
-        result: dict[str, Any] = {}
+        result: JSONObject = {}
         self.skip_ws()
         if self.i < self.n and self.s[self.i] == "}":
             self.i += 1
@@ -204,9 +205,9 @@ class _JsonParser:
                 return result
             self.fail("Expected ',' or '}' after property value")
 
-    def array(self) -> list[Any]:
+    def array(self) -> JSONArray:
         self.i += 1
-        result: list[Any] = []
+        result: JSONArray = []
         self.skip_ws()
         if self.i < self.n and self.s[self.i] == "]":
             self.i += 1

@@ -251,7 +251,7 @@ def _traits_ts(message: Mapping[str, object]) -> JSValue:
     return ts if js_truthy(ts) else get_path(message, "context.traits.ts")
 
 
-def read_products(value: JSValue) -> JSONArray:
+def read_products(value: object) -> JSONArray:
     """Charged's Items as the list it is, by the reference's rule in both modes: JSON text
     is read with JSON.parse (:class:`~bridge.errors.JsSyntaxError` when it is not JSON, e.g.
     ``'[{"a": NaN}]'``), and the list must start with an object (null counts: typeof null is

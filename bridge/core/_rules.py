@@ -28,7 +28,7 @@ from ._jsvalue import (
     js_string,
     js_truthy,
 )
-from ._types import JSValue
+from ._types import JSONObject, JSValue
 
 __all__ = [
     "get_path",
@@ -73,7 +73,7 @@ def get_path(obj: object, path: str) -> JSValue:
     return cast(JSValue, current)  # a message is JSON once read
 
 
-def is_usable(value: Any) -> bool:
+def is_usable(value: object) -> bool:
     """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not."""
     if type(value) is str:
         return value != ""
@@ -86,7 +86,7 @@ def is_usable(value: Any) -> bool:
     return js_truthy(value)
 
 
-def first_usable(message: Any, paths: Iterable[str]) -> Any:
+def first_usable(message: object, paths: Iterable[str]) -> Any:
     """Multi-path lookup: the first usable value among ``paths``, or MISSING."""
     for path in paths:
         value = get_path(message, path)
@@ -95,15 +95,15 @@ def first_usable(message: Any, paths: Iterable[str]) -> Any:
     return MISSING
 
 
-def user_id_only(message: Any) -> Any:
+def user_id_only(message: object) -> Any:
     """The generic userId map without the ``anonymousId`` fallback."""
     return first_usable(message, USER_ID_ONLY)
 
 
-def mapped_profile(message: Any) -> dict[str, Any]:
+def mapped_profile(message: object) -> JSONObject:
     """The mapped profile fields and a Name built from first and last name, as looked up (each
     mode puts them in its own form: the table's ``cloud`` and ``device`` columns)."""
-    profile: dict[str, Any] = {}
+    profile: JSONObject = {}
     for field in PROFILE_FIELDS:
         value = first_usable(message, field.sources)
         if is_usable(value):
@@ -115,17 +115,17 @@ def mapped_profile(message: Any) -> dict[str, Any]:
     return profile
 
 
-def custom_attributes(pairs: Iterable[tuple[str, Any]], into: dict[str, Any] | None = None) -> dict[str, Any]:
+def custom_attributes(pairs: Iterable[tuple[str, Any]], into: JSONObject | None = None) -> JSONObject:
     """Set the custom attributes ``pairs`` (:func:`custom_pairs`, :attr:`Plan.custom`) onto ``into``
     (a new dict by default) and return it: a key with dots is a path that creates nested objects,
     as the set-value package does in RudderStack's transformer; a later pair wins a key both set."""
-    target: dict[str, Any] = {} if into is None else into
+    target: JSONObject = {} if into is None else into
     for key, value in pairs:
         set_path(target, key, value)
     return target
 
 
-def custom_pairs(message: Any) -> tuple[tuple[str, Any], ...]:
+def custom_pairs(message: object) -> tuple[tuple[str, Any], ...]:
     """The traits that are custom attributes, as (key, value) in the order they are set:
     ``traits`` first, then ``context.traits``. Set them with :func:`set_path`."""
     pairs: list[tuple[str, Any]] = []
@@ -189,7 +189,7 @@ def _slot(part: str | float) -> int | None:
     return int(part)
 
 
-def set_path(target: dict[str, Any], key: str, value: Any) -> None:
+def set_path(target: JSONObject, key: str, value: object) -> None:
     """set-value's ``set(target, key, value)`` on JSON-like data."""
     if key == "":
         return
@@ -231,7 +231,7 @@ def set_path(target: dict[str, Any], key: str, value: Any) -> None:
             current = child
 
 
-def overrides(message: Any) -> Any:
+def overrides(message: object) -> Any:
     """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy,
     as a dict of keys to assign; MISSING when neither is given."""
     for path in ("traits.overrideFields", "context.traits.overrideFields"):
@@ -246,7 +246,7 @@ def overrides(message: Any) -> Any:
     return MISSING
 
 
-def is_order_completed(event: Any) -> bool:
+def is_order_completed(event: object) -> bool:
     """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged."""
     return js_truthy(event) and js_string(event).lower() == CHARGED.trigger
 
@@ -254,9 +254,9 @@ def is_order_completed(event: Any) -> bool:
 _CHARGED_CONSUMED = frozenset(source for _, source in CHARGED.fields) | CHARGED.not_data
 
 
-def charged_event_data(properties: Any) -> dict[str, Any]:
+def charged_event_data(properties: object) -> JSONObject:
     """Charged's event data: Charged ID, Amount, Items, then every other property but ``ts``."""
-    data: dict[str, Any] = {}
+    data: JSONObject = {}
     if not isinstance(properties, dict):
         return data
     for dest, source in CHARGED.fields:
@@ -271,6 +271,6 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
     return data
 
 
-def page_name_value(message: Any) -> Any:
+def page_name_value(message: object) -> Any:
     """The value that names a page or screen event, or MISSING."""
     return first_usable(message, ("event", "properties.event", "name", "properties.name"))

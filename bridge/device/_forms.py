@@ -20,6 +20,7 @@ from ..core import (
     PROFILE_FIELDS,
     VALUE_CHARS,
     Form,
+    JSONObject,
     age_form,
     dob_form,
     education_form,
@@ -76,7 +77,7 @@ PROFILE_FORMS: Final[dict[str, Form]] = {row.dest: row.device for row in PROFILE
 # ---------------------------------------------------------------------------------------------
 # Characters, and objects where CleverTap takes none.
 
-def _is_bad_number(value: Any) -> bool:
+def _is_bad_number(value: object) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
@@ -92,7 +93,7 @@ def join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def clean_key(raw_key: Any, taken: Container[str], path: str, value: Any, warn: Warn) -> str | None:
+def clean_key(raw_key: object, taken: Container[str], path: str, value: object, warn: Warn) -> str | None:
     """The key as the SDK leaves it, or None (with a warning) when it cannot be sent: it becomes
     empty, it becomes a key already ``taken``, or it is one of :data:`UNSENDABLE_KEYS`."""
     key = sanitize_key(raw_key if isinstance(raw_key, str) else js_string(raw_key))
@@ -108,7 +109,7 @@ def clean_key(raw_key: Any, taken: Container[str], path: str, value: Any, warn: 
     return key
 
 
-def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
+def sanitize_tree(value: object, path: str, warn: Warn) -> Any:
     """``value`` with every key and string as the SDK leaves them (removeUnsupportedChars).
 
     Keys go through :func:`clean_key`. NaN and infinities become null, as JSON
@@ -123,7 +124,7 @@ def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
         warn(f"{path}: {js_string(value)} sent as null: JSON has no such number")
         return None
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
+        out: JSONObject = {}
         for raw_key, item in value.items():
             if item is MISSING:
                 continue
@@ -140,7 +141,7 @@ def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
     return sanitize_value(text)
 
 
-def flatten_value(value: Any, path: str, why: str, warn: Warn) -> Any:
+def flatten_value(value: object, path: str, why: str, warn: Warn) -> Any:
     """An object or array becomes its compact JSON text, then the character rule applies, so
     ``{"city": "London"}`` is sent as ``{city:London}``; other values are returned as they are."""
     if isinstance(value, (dict, list, tuple)):

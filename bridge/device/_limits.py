@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..core import JSONArray, JSONObject
 from ._forms import Warn, join, show
 
 __all__ = ["MAX_DEPTH", "MAX_NESTED_KEYS", "MAX_ARRAY_LENGTH", "MAX_TOTAL_KEYS", "limit_nested"]
@@ -21,12 +22,12 @@ MAX_ARRAY_LENGTH: Final = 100
 MAX_TOTAL_KEYS: Final = 100
 
 
-def _empty(value: Any) -> bool:
+def _empty(value: object) -> bool:
     # isNullOrEmpty: null, an empty array, an object without keys.
     return value is None or (isinstance(value, (dict, list)) and not value)
 
 
-def _clean(value: Any, path: str, warn: Warn) -> Any:
+def _clean(value: object, path: str, warn: Warn) -> Any:
     """cleanNullEmptyValues without its depth cut-off: nulls and emptied objects and arrays go."""
     if isinstance(value, dict):
         out = {}
@@ -49,8 +50,8 @@ def _clean(value: Any, path: str, warn: Warn) -> Any:
     return value
 
 
-def _limit_object(obj: dict[str, Any], depth: int, path: str, warn: Warn) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _limit_object(obj: JSONObject, depth: int, path: str, warn: Warn) -> JSONObject:
+    out: JSONObject = {}
     nested = 0
     for key, value in obj.items():
         where = join(path, key)
@@ -73,7 +74,7 @@ def _limit_object(obj: dict[str, Any], depth: int, path: str, warn: Warn) -> dic
     return out
 
 
-def _limit_array(items: list[Any], depth: int, path: str, warn: Warn) -> list[Any]:
+def _limit_array(items: JSONArray, depth: int, path: str, warn: Warn) -> JSONArray:
     # validateDepth/validateObjectArrayCount look at the objects directly in an array (one level
     # deeper than the array's key) and at the array's length; arrays inside arrays go unchecked.
     kept = []
@@ -94,10 +95,10 @@ def _limit_array(items: list[Any], depth: int, path: str, warn: Warn) -> list[An
     return kept
 
 
-def _cap_keys(obj: dict[str, Any], budget: list[int], path: str, warn: Warn) -> dict[str, Any]:
+def _cap_keys(obj: JSONObject, budget: list[int], path: str, warn: Warn) -> JSONObject:
     # countTotalKeys counts every key of an object, of its nested objects and of the objects
     # directly in its arrays; the first keys in that order are kept.
-    out: dict[str, Any] = {}
+    out: JSONObject = {}
     for key, value in obj.items():
         where = join(path, key)
         if budget[0] == 0:
@@ -123,7 +124,7 @@ def _cap_keys(obj: dict[str, Any], budget: list[int], path: str, warn: Warn) -> 
     return out
 
 
-def _count_keys(obj: dict[str, Any]) -> int:
+def _count_keys(obj: JSONObject) -> int:
     count = 0
     for value in obj.values():
         count += 1
@@ -134,7 +135,7 @@ def _count_keys(obj: dict[str, Any]) -> int:
     return count
 
 
-def limit_nested(data: dict[str, Any], path: str, warn: Warn) -> dict[str, Any]:
+def limit_nested(data: JSONObject, path: str, warn: Warn) -> JSONObject:
     """Event data the SDK's isObjStructureValid passes unchanged and without an error.
 
     Nulls and empty objects and arrays are removed; objects deeper than 3 levels, a 6th object or
