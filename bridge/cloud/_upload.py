@@ -188,9 +188,9 @@ def _identify_records(planned: Plan, message: dict[str, Any], config: CloudConfi
     profile: dict[str, Any] = {}
     for key, value in (planned.data if isinstance(planned.data, dict) else {}).items():
         form = PROFILE_FIELD[key].cloud  # the table's cloud form (Gender's letter)
-        value = value if form is None else form(value)
-        if is_usable(value):
-            profile[key] = value
+        sent = value if form is None else form(value)
+        if is_usable(sent):
+            profile[key] = sent
     profile = _stringify_values(custom_attributes(planned.custom, into=profile))
     if isinstance(planned.overrides, dict):
         profile.update(planned.overrides)  # after stringification: override objects stay objects

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from ._jsvalue import MISSING
 from ._sdkforms import Form, age_form, dob_form, education_form, gender_form, phone_form, yes_no_form
+from ._types import JSValue
 
 __all__ = [
     "USER_ID_ONLY",
@@ -49,7 +50,7 @@ LAST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for k
 STRINGIFY_EXEMPT = frozenset({"category-unsubscribe", "category-resubscribe"})
 
 
-def gender_letter(value: object) -> Any:
+def gender_letter(value: object) -> JSValue:
     """Cloud mode's Gender: an exact, case-sensitive match; anything else leaves Gender out."""
     if value in ("f", "F", "Female", "female", "FEMALE"):
         return "F"
@@ -64,7 +65,7 @@ class ProfileField:
 
     dest: str
     sources: tuple[str, ...]
-    cloud: Callable[[Any], Any] | None = None
+    cloud: Callable[[object], JSValue] | None = None
     device: Form | None = None
 
     @property

@@ -8,11 +8,10 @@ tests/test_jsvalue.py. Both modes read products given as JSON text with it.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ..errors import JsSyntaxError
 from ._jsvalue import js_number_text
-from ._types import JSONArray, JSONObject
+from ._types import JSON, JSONArray, JSONObject
 
 __all__ = ["js_json_parse"]
 
@@ -30,7 +29,7 @@ class _JsonParser:
         self.n = len(text)
         self.i = 0
 
-    def parse(self) -> Any:
+    def parse(self) -> JSON:
         value = self.value()
         self.skip_ws()
         if self.i < self.n:
@@ -65,7 +64,7 @@ class _JsonParser:
             raise JsSyntaxError(f"Unexpected token '{char}', ...\"{snippet}\"... is not valid JSON")
         raise JsSyntaxError(f"Unexpected token '{char}', ...\"{s[pos - _CONTEXT:]}\" is not valid JSON")
 
-    def value(self) -> Any:
+    def value(self) -> JSON:
         self.skip_ws()
         if self.i >= self.n:
             self.unexpected()
@@ -97,7 +96,7 @@ class _JsonParser:
             self.i += 1
         return self.i > start
 
-    def number(self) -> Any:
+    def number(self) -> int | float | None:
         start = self.i
         if self.s[self.i] == "-":
             self.i += 1
@@ -227,7 +226,7 @@ class _JsonParser:
 _UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def js_json_parse(text: str) -> Any:
+def js_json_parse(text: str) -> JSON:
     """``JSON.parse(text)``: the value as JSON-parsing JavaScript's re-serialisation would give it.
 
     Integers beyond 2**53 lose precision as JavaScript numbers do, and a number too large for a

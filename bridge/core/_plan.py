@@ -161,10 +161,9 @@ def plan(message: Mapping[str, object], kind: str, settings: PlanSettings, mode:
         raise EventError(ANONYMOUS_ERROR)
     properties = get_path(message, "properties")
     ts = get_path(message, "properties.ts")
-    ids = {"user_id": user_id, "anonymous_id": anonymous_id, "ts": ts}
     if is_order_completed(get_path(message, "event")):  # track, page and screen alike
         data, warnings = _charged(properties)
-        return Plan("event", CHARGED.name, charged=True, data=data, warnings=warnings, **ids)
+        return Plan("event", CHARGED.name, charged=True, data=data, warnings=warnings, user_id=user_id, anonymous_id=anonymous_id, ts=ts)
     if kind == "track":
         name = get_path(message, "event")
         if not is_usable(name):
@@ -174,7 +173,7 @@ def plan(message: Mapping[str, object], kind: str, settings: PlanSettings, mode:
         name = PAGE_PREFIXES[kind] if value is MISSING else f"{PAGE_PREFIXES[kind]}: {js_string(value)}"
     if properties is not MISSING and properties is not None and not is_usable(properties):
         raise EventError(MISSING_PROPERTIES_ERROR)  # properties "" (null and undefined mean none)
-    return Plan("event", name, page=kind != "track", data=properties, **ids)
+    return Plan("event", name, page=kind != "track", data=properties, user_id=user_id, anonymous_id=anonymous_id, ts=ts)
 
 
 def _charged(properties: JSValue) -> tuple[JSValue, tuple[str, ...]]:
@@ -212,7 +211,7 @@ def _identify(message: Mapping[str, object], user_id: JSValue, anonymous_id: JSV
     # which win over the mapped values as they do on the wire.
     # (Only the pairs that can set those keys, copied: set_path writes into nested values.)
     named = custom_attributes((key, copy.deepcopy(value)) for key, value in custom if key.startswith(_WHO) or "\\" in key)
-    if override is not MISSING:
+    if isinstance(override, dict):
         named.update(override)
     identity = named.get("Identity", MISSING)
     login = (

@@ -28,7 +28,7 @@ from ._jsvalue import (
     js_string,
     js_truthy,
 )
-from ._types import JSONObject, JSValue
+from ._types import JSON, JSONObject, JSValue
 
 __all__ = [
     "get_path",
@@ -86,7 +86,7 @@ def is_usable(value: object) -> bool:
     return js_truthy(value)
 
 
-def first_usable(message: object, paths: Iterable[str]) -> Any:
+def first_usable(message: object, paths: Iterable[str]) -> JSValue:
     """Multi-path lookup: the first usable value among ``paths``, or MISSING."""
     for path in paths:
         value = get_path(message, path)
@@ -95,7 +95,7 @@ def first_usable(message: object, paths: Iterable[str]) -> Any:
     return MISSING
 
 
-def user_id_only(message: object) -> Any:
+def user_id_only(message: object) -> JSValue:
     """The generic userId map without the ``anonymousId`` fallback."""
     return first_usable(message, USER_ID_ONLY)
 
@@ -106,7 +106,7 @@ def mapped_profile(message: object) -> JSONObject:
     profile: JSONObject = {}
     for field in PROFILE_FIELDS:
         value = first_usable(message, field.sources)
-        if is_usable(value):
+        if is_usable(value) and not isinstance(value, Missing):
             profile[field.dest] = value
     if "Name" not in profile:
         first, last = first_usable(message, FIRST_NAME), first_usable(message, LAST_NAME)
@@ -115,7 +115,7 @@ def mapped_profile(message: object) -> JSONObject:
     return profile
 
 
-def custom_attributes(pairs: Iterable[tuple[str, Any]], into: JSONObject | None = None) -> JSONObject:
+def custom_attributes(pairs: Iterable[tuple[str, JSON]], into: JSONObject | None = None) -> JSONObject:
     """Set the custom attributes ``pairs`` (:func:`custom_pairs`, :attr:`Plan.custom`) onto ``into``
     (a new dict by default) and return it: a key with dots is a path that creates nested objects,
     as the set-value package does in RudderStack's transformer; a later pair wins a key both set."""
@@ -125,10 +125,10 @@ def custom_attributes(pairs: Iterable[tuple[str, Any]], into: JSONObject | None 
     return target
 
 
-def custom_pairs(message: object) -> tuple[tuple[str, Any], ...]:
+def custom_pairs(message: object) -> tuple[tuple[str, JSON], ...]:
     """The traits that are custom attributes, as (key, value) in the order they are set:
     ``traits`` first, then ``context.traits``. Set them with :func:`set_path`."""
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, JSON]] = []
     for root in ("traits", "context.traits"):
         traits = get_path(message, root)
         if not isinstance(traits, dict):
@@ -231,7 +231,7 @@ def set_path(target: JSONObject, key: str, value: object) -> None:
             current = child
 
 
-def overrides(message: object) -> Any:
+def overrides(message: object) -> JSONObject | Missing:
     """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy,
     as a dict of keys to assign; MISSING when neither is given."""
     for path in ("traits.overrideFields", "context.traits.overrideFields"):
@@ -271,6 +271,6 @@ def charged_event_data(properties: object) -> JSONObject:
     return data
 
 
-def page_name_value(message: object) -> Any:
+def page_name_value(message: object) -> JSValue:
     """The value that names a page or screen event, or MISSING."""
     return first_usable(message, ("event", "properties.event", "name", "properties.name"))

@@ -278,7 +278,7 @@ def _profile_site(site: Mapping[str, object], labels: Mapping[str, str], warn: W
         form = row.device if row is not None else None  # the table's device form (isProfileValid)
         if form is not None:
             accepted, reason = form(value)
-            if accepted is MISSING:
+            if isinstance(accepted, Missing):
                 warn(f"{label}: {show(value)} left out: {key} {reason}")
                 continue
             if accepted != value or type(accepted) is not type(value):
@@ -339,7 +339,9 @@ def _event(name: str, properties: object, warn: Warn) -> JSONArray:
         return ["event", name] if data is None else ["event", name, _charged_data(data, warn)]
     if data is None:
         return ["event", name]
-    return ["event", name, limit_nested(sanitize_tree(data, "properties", warn), "properties", warn)]
+    tree = sanitize_tree(data, "properties", warn)
+    assert isinstance(tree, dict)  # an object stays an object
+    return ["event", name, limit_nested(tree, "properties", warn)]
 
 
 def _charged_data(data: Mapping[str, object], warn: Warn) -> JSONObject:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container
-from typing import Any, Final
+from typing import Final
 
 from ..core import (
+    JSON,
     KEY_CHARS,
     MAX_LENGTH,
     MISSING,
@@ -88,7 +89,7 @@ UNSENDABLE_KEYS: Final = frozenset({"__proto__", "hasOwnProperty"})
 PROFILE_UNSENDABLE_KEYS: Final = frozenset({"_custom"})
 
 
-def join(path: str, key: Any) -> str:
+def join(path: str, key: object) -> str:
     """The name a warning gives ``key`` inside ``path``."""
     return f"{path}.{key}" if path else str(key)
 
@@ -109,7 +110,7 @@ def clean_key(raw_key: object, taken: Container[str], path: str, value: object, 
     return key
 
 
-def sanitize_tree(value: object, path: str, warn: Warn) -> Any:
+def sanitize_tree(value: object, path: str, warn: Warn) -> JSON:
     """``value`` with every key and string as the SDK leaves them (removeUnsupportedChars).
 
     Keys go through :func:`clean_key`. NaN and infinities become null, as JSON
@@ -141,7 +142,7 @@ def sanitize_tree(value: object, path: str, warn: Warn) -> Any:
     return sanitize_value(text)
 
 
-def flatten_value(value: object, path: str, why: str, warn: Warn) -> Any:
+def flatten_value(value: object, path: str, why: str, warn: Warn) -> object:
     """An object or array becomes its compact JSON text, then the character rule applies, so
     ``{"city": "London"}`` is sent as ``{city:London}``; other values are returned as they are."""
     if isinstance(value, (dict, list, tuple)):

@@ -8,9 +8,9 @@ neither changes nor complains about what it is given. Names in comments are the 
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
-from ..core import JSONArray, JSONObject
+from ..core import JSON, JSONArray, JSONObject
 from ._forms import Warn, join, show
 
 __all__ = ["MAX_DEPTH", "MAX_NESTED_KEYS", "MAX_ARRAY_LENGTH", "MAX_TOTAL_KEYS", "limit_nested"]
@@ -27,10 +27,10 @@ def _empty(value: object) -> bool:
     return value is None or (isinstance(value, (dict, list)) and not value)
 
 
-def _clean(value: object, path: str, warn: Warn) -> Any:
+def _clean(value: JSON, path: str, warn: Warn) -> JSON:
     """cleanNullEmptyValues without its depth cut-off: nulls and emptied objects and arrays go."""
     if isinstance(value, dict):
-        out = {}
+        out: JSONObject = {}
         for key, item in value.items():
             item = _clean(item, join(path, key), warn)
             if _empty(item):
@@ -39,7 +39,7 @@ def _clean(value: object, path: str, warn: Warn) -> Any:
                 out[key] = item
         return out
     if isinstance(value, list):
-        kept = []
+        kept: JSONArray = []
         for index, item in enumerate(value):
             item = _clean(item, f"{path}[{index}]", warn)
             if _empty(item):
@@ -143,6 +143,7 @@ def limit_nested(data: JSONObject, path: str, warn: Warn) -> JSONObject:
     left out, each with a warning.
     """
     cleaned = _clean(data, path, warn)
+    assert isinstance(cleaned, dict)  # an object stays an object
     limited = _limit_object(cleaned, 0, path, warn)
     if _count_keys(limited) > MAX_TOTAL_KEYS:
         limited = _cap_keys(limited, [MAX_TOTAL_KEYS], path, warn)
