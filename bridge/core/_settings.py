@@ -244,7 +244,7 @@ class WebPush:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            check: Callable[[str, Any], Any] = f.metadata["check"]
+            check: Callable[[str, object], object] = f.metadata["check"]
             object.__setattr__(self, f.name, check(f"web_push.{f.name}", getattr(self, f.name)))
         given = [name for name in PROMPT_TEXTS if getattr(self, name) is not None]
         if given and len(given) < len(PROMPT_TEXTS):
@@ -350,11 +350,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            check: Callable[[str, Any], Any] = f.metadata["check"]
+            check: Callable[[str, object], object] = f.metadata["check"]
             object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], require_account: bool = True) -> Settings:
+    def from_config(cls, config: Mapping[str, object], require_account: bool = True) -> Settings:
         """Settings from a dict with our names (``account_id``) or the dashboard's (``accountId``).
 
         A RudderStack destination config can be passed verbatim: the keys it carries that this
@@ -367,7 +367,7 @@ class Settings:
             raise SettingsError(f"settings: {config!r} is not a table of settings")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         by_alias = {f.metadata["alias"]: f.name for f in fields.values() if f.metadata["alias"]}
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {}  # each checked by its field's check
         given_as: dict[str, str] = {}
         for key, value in config.items():
             name = key if key in fields else by_alias.get(key)
@@ -386,7 +386,7 @@ class Settings:
             raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
         return cls(**values)
 
-    def merged(self, config: Mapping[str, Any]) -> Settings:
+    def merged(self, config: Mapping[str, object]) -> Settings:
         """These settings with the keys ``config`` carries taken from it (the RudderStack config wins).
 
         Keys that are not settings are ignored: RudderStack's destination config grows new keys, and
