@@ -66,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "while leaving room for the account's other senders; a user's records keep their order")
         sub.add_argument("--journal", metavar="FILE",
                          help="where settled input lines are recorded, so that a killed run resumes where it was "
-                              "(default: beside the failed file, <input>.journal); a file input only, since "
+                              "(default: beside the failed file, <failed>.journal, or <input>.journal without --failed); "
+                              "a file input only, since "
                               "standard input cannot be resumed")
 
     send = commands.add_parser("send", help="send a JSON-lines file of RudderStack messages to CleverTap's upload API")
@@ -228,7 +229,9 @@ def _journal_for(args: argparse.Namespace, source: Path | None, failed_default: 
         if args.journal is not None:
             raise UsageError("--journal: standard input cannot be resumed; give the input as a file")
         return None, None
-    path = Path(args.journal) if args.journal is not None else Path(f"{failed_default}.journal")
+    # Beside the failed file: <failed>.journal when it is named, else <input>.journal.
+    default = f"{args.failed}.journal" if args.failed else f"{failed_default}.journal"
+    path = Path(args.journal) if args.journal is not None else Path(default)
     if path.resolve() == source.resolve():
         raise UsageError(f"--journal: {path} is the input being read; name another file")
     if not path.exists() or path.stat().st_size == 0:

@@ -19,7 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from cloud_events import message
@@ -28,6 +28,7 @@ from fake_clevertap import FakeCleverTap, every_nth
 from bridge.cli import main
 from bridge.cloud import Options, transform
 from bridge.cloud._pipeline import Uploader, match_unprocessed
+from bridge.core import JSON
 from bridge.delivery import HttpRequest, HttpResponse, RetryPolicy, retry_after_seconds
 from bridge.errors import EventError
 
@@ -354,7 +355,7 @@ def test_unprocessed_entries_are_matched_by_number_then_by_the_echoed_record() -
         {"code": 511, "error": "no number", "record": {"n": 99}},
         "not an entry",
     ]
-    matched, unmatched = match_unprocessed(entries, records)
+    matched, unmatched = match_unprocessed(cast(list[JSON], entries), records)
     assert {index: entry["code"] for index, entry in matched.items()} == {1: 509, 3: 510}
     assert unmatched == [entries[2], "not an entry"]
 

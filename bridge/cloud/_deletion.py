@@ -6,9 +6,10 @@ and stops at the first failure.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from collections.abc import Mapping, Sequence
+from typing import TypedDict, cast
 
-from ..core import JSON, CloudConfig, JSONObject, Settings, js_truthy
+from ..core import JSON, CloudConfig, Settings, js_truthy
 from ..errors import EventError, SettingsError
 from ._upload import endpoint
 
@@ -22,10 +23,10 @@ class PlannedDeletion(TypedDict):
 
     endpoint: str
     headers: dict[str, JSON]
-    body: JSONObject
+    body: dict[str, list[JSON]]
 
 
-def plan_user_deletion(user_attributes: JSON | list[JSONObject], config: JSONObject | CloudConfig | Settings) -> list[PlannedDeletion]:
+def plan_user_deletion(user_attributes: Sequence[Mapping[str, object]], config: Mapping[str, object] | CloudConfig | Settings) -> list[PlannedDeletion]:
     """The deletion requests ``{"endpoint", "headers", "body": {"identity": [...]}}``, in order.
 
     Identities are the truthy ``userId`` values of ``user_attributes``, in order, duplicates kept,
@@ -40,7 +41,7 @@ def plan_user_deletion(user_attributes: JSON | list[JSONObject], config: JSONObj
         raise SettingsError("Project ID and Passcode is required for delete user")
     url = endpoint(read, "/delete/profiles.json")
     headers: dict[str, JSON] = {"X-CleverTap-Account-Id": account_id, "X-CleverTap-Passcode": passcode, "Content-Type": "application/json"}
-    ids: list[JSON] = [item["userId"] for item in user_attributes if isinstance(item, dict) and js_truthy(item.get("userId"))]
+    ids: list[JSON] = [cast(JSON, item["userId"]) for item in user_attributes if isinstance(item, dict) and js_truthy(item.get("userId"))]
     return [
         {"endpoint": url, "headers": dict(headers), "body": {"identity": ids[start:start + DELETE_BATCH_SIZE]}}
         for start in range(0, len(ids), DELETE_BATCH_SIZE)

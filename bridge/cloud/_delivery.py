@@ -38,7 +38,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -420,8 +420,9 @@ def send(
         else:
             parsed = _parse(response.body)
             report.response = parsed if parsed is not None else response.body.decode("utf-8", "replace")
-            if isinstance(parsed, dict) and isinstance(parsed.get("unprocessed"), list):
-                report.unprocessed = list(parsed["unprocessed"])
+            skipped = parsed.get("unprocessed") if isinstance(parsed, dict) else None
+            if isinstance(skipped, list):
+                report.unprocessed = list(skipped)
             if answer.delivered:
                 report.ok, report.status_code, report.message = True, response.status, "Request Processed Successfully"
             else:
@@ -434,8 +435,8 @@ def send(
 
 
 def delete_users(
-    user_attributes: list[JSONObject],
-    config: JSONObject,
+    user_attributes: Sequence[Mapping[str, object]],
+    config: Mapping[str, object],
     *,
     transport: Transport | None = None,
     base_url: str | None = None,
@@ -453,7 +454,8 @@ def delete_users(
     plan = plan_user_deletion(user_attributes, config)
     chosen = policy or RetryPolicy(retries=retries)
     for planned in plan:
-        http = http_request(planned["endpoint"], planned["headers"], planned["body"], base_url, timeout)
+        body: JSON = dict(planned["body"].items())
+        http = http_request(planned["endpoint"], planned["headers"], body, base_url, timeout)
         outcome = deliver(http, transport or urllib_transport, chosen, sleep)
         answer = outcome.answer
         if answer is None:

@@ -32,7 +32,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
@@ -517,7 +517,7 @@ class _Run:
 class Uploader(_Run):
     """``send``: JSON lines of RudderStack messages to CleverTap's upload API, accounted per input line."""
 
-    def __init__(self, config: JSONObject, options: Options | None = None) -> None:
+    def __init__(self, config: Mapping[str, object], options: Options | None = None) -> None:
         options = options or Options()
         base = http_request(upload_endpoint(config), request_headers(config), {}, options.base_url, options.timeout)
         super().__init__(options, base.url, base.headers)
@@ -655,7 +655,7 @@ class Deleter(_Run):
 
     max_batch = DELETE_BATCH_SIZE
 
-    def __init__(self, config: JSONObject, options: Options | None = None) -> None:
+    def __init__(self, config: Mapping[str, object], options: Options | None = None) -> None:
         options = options or Options(batch_size=DELETE_BATCH_SIZE)
         if options.batch_size > DELETE_BATCH_SIZE:
             options = dataclasses.replace(options, batch_size=DELETE_BATCH_SIZE)
