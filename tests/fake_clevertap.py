@@ -236,3 +236,22 @@ class LoopbackServer(FakeCleverTap):
     def __enter__(self) -> LoopbackServer:
         super().__enter__()
         return self
+
+
+def _serve_until_stdin_closes() -> None:
+    """``python tests/fake_clevertap.py LATENCY CAP``: serve on a free port (printed first), then, once
+    standard input closes, print what was processed as JSON: the bench's CleverTap in a process of its own."""
+    import sys
+    from collections import Counter
+
+    latency, cap = float(sys.argv[1]), int(sys.argv[2])
+    with FakeCleverTap(latency=latency, cap=cap) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+        counts = Counter(json.dumps(record, sort_keys=True) for record in server.accepted)
+        print(json.dumps({"accepted": len(server.accepted), "distinct": len(counts), "requests": server.requests,
+                          "refused_for_concurrency": server.refused_for_concurrency, "peak": server.peak}), flush=True)
+
+
+if __name__ == "__main__":
+    _serve_until_stdin_closes()

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from ..core import JSON, JSONObject, Settings
+from ..core import JSON, CloudConfig, JSONObject, Settings
 from ..errors import EventError
 from ._deletion import DELETE_BATCH_SIZE, plan_user_deletion
 from ._delivery import (
@@ -521,7 +521,7 @@ class Uploader(_Run):
         options = options or Options()
         base = http_request(upload_endpoint(config), request_headers(config), {}, options.base_url, options.timeout)
         super().__init__(options, base.url, base.headers)
-        self._config = config
+        self._config = CloudConfig.from_config(config)  # read once, not for every message
         self._messages: dict[int, JSON] = {}  # the message of each open line, for its failed-file entry
 
     def _body(self, items: list[bytes]) -> bytes:
