@@ -33,9 +33,14 @@ def _no_constants(name: str) -> JSON:
     raise ValueError(f"{name} is not JSON")
 
 
+# Made once: json.loads with an option builds a decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_no_constants)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def read_message(raw: bytes) -> Read:
     """One input line as a message. Strict JSON (NaN and Infinity are not JSON); ValueError otherwise."""
-    value: JSON = json.loads(raw, parse_constant=_no_constants)
+    value: JSON = _DECODER.decode(raw.decode("utf-8"))
     if isinstance(value, dict) and "reason" in value and "type" not in value and isinstance(value.get("message"), dict):
         return Read(value["message"], value.get("transformed") is True)
     return Read(value)
@@ -56,4 +61,4 @@ def read_id(raw: bytes) -> str:
 
 def dumps(value: JSON) -> bytes:
     """Compact JSON as CleverTap is sent it (UTF-8, no NaN)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")

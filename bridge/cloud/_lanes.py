@@ -2,9 +2,11 @@
 
 A record goes to lane ``hash(user) % lanes``, so one user's records stay in one lane, in input
 order, and a lane has at most one request in flight: a user's events reach CleverTap in the order
-they were read, while the lanes together keep up to ``lanes`` requests in flight. Each lane holds
-the batch being filled and at most one batch waiting, so memory is bounded by about
-``3 x lanes x batch size`` records whatever the input's size; the reader waits when a lane is full.
+they were read, while the lanes together keep up to ``lanes`` requests in flight. At most
+``2 x lanes`` batches are waiting or on the wire, whichever lanes they belong to, and each lane fills
+one more, so memory is bounded by ``3 x lanes x batch size`` records whatever the input's size. The
+reader waits only when that many are out (not when one lane is behind: a lane that waits for its
+answer does not hold the others up).
 """
 
 from __future__ import annotations
@@ -15,20 +17,20 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..core import JSON
-
 __all__ = ["Batch", "Lanes", "lane_of"]
 
 
 @dataclass
 class Batch:
     """Records (or ids) of one request: ``items[i]`` is JSON text, from input line ``lines[i]``,
-    whose message (or id) is ``sources[i]``; ``expanded[i]`` when a transformation made it."""
+    whose message (or id) is ``sources[i]`` as bytes (parsed again only for a failed-file entry:
+    bytes take a fraction of the memory of parsed messages); ``expanded[i]`` when a transformation
+    made the message."""
 
     lane: int = 0
     lines: list[int] = field(default_factory=list)
     items: list[bytes] = field(default_factory=list)
-    sources: list[JSON] = field(default_factory=list)
+    sources: list[bytes] = field(default_factory=list)
     expanded: list[bool] = field(default_factory=list)
 
 
@@ -50,9 +52,10 @@ class Lanes:
         self._filling = [Batch(lane=n) for n in range(count)]
         self._queues: list[queue.Queue[Batch]] = []
         self._threads: list[threading.Thread] = []
+        self._room = threading.Semaphore(2 * count)  # batches waiting or on the wire, all lanes together
         if threads:
             for n in range(count):
-                waiting: queue.Queue[Batch] = queue.Queue(maxsize=1)
+                waiting: queue.Queue[Batch] = queue.Queue()
                 worker = threading.Thread(target=self._work, args=(waiting,), name=f"lane-{n}", daemon=True)
                 self._queues.append(waiting)
                 self._threads.append(worker)
@@ -63,9 +66,12 @@ class Lanes:
             batch = waiting.get()
             if batch is _DONE:
                 return
-            self._send(batch)
+            try:
+                self._send(batch)
+            finally:
+                self._room.release()
 
-    def add(self, lane: int, line: int, items: list[bytes], source: JSON, expanded: bool) -> None:
+    def add(self, lane: int, line: int, items: list[bytes], source: bytes, expanded: bool) -> None:
         """One message's records, kept in one batch: a message that does not fit starts the next one."""
         batch = self._filling[lane]
         if batch.items and len(batch.items) + len(items) > self._batch_size:
@@ -83,7 +89,8 @@ class Lanes:
             return
         self._filling[lane] = Batch(lane=lane)
         if self._queues:
-            self._queues[lane].put(batch)  # waits while the lane has a batch waiting already
+            self._room.acquire()  # waits while 2 x lanes batches are out
+            self._queues[lane].put(batch)
         else:
             self._send(batch)
 

@@ -522,19 +522,24 @@ class Uploader(_Run):
         base = http_request(upload_endpoint(config), request_headers(config), {}, options.base_url, options.timeout)
         super().__init__(options, base.url, base.headers)
         self._config = CloudConfig.from_config(config)  # read once, not for every message
-        self._messages: dict[int, JSON] = {}  # the message of each open line, for its failed-file entry
+        self._messages: dict[int, bytes] = {}  # each open line as read, for its failed-file entry
 
     def _body(self, items: list[bytes]) -> bytes:
         return b'{"d":[' + b",".join(items) + b"]}"
 
     def _entry(self, batch: Batch, index: int, reason: str, extra: JSONObject) -> JSONObject:
-        entry: JSONObject = {"message": batch.sources[index], "reason": reason, **extra, "line": batch.lines[index]}
+        entry: JSONObject = {"message": _message_of(batch.sources[index]), "reason": reason, **extra,
+                             "line": batch.lines[index]}
         if batch.expanded[index]:
             entry["transformed"] = True
         return entry
 
+    def _line_message(self, line: int) -> JSON:
+        raw = self._messages.get(line)
+        return _message_of(raw) if raw is not None else None
+
     def _line_entry(self, line: int, reason: str) -> JSONObject:
-        return {"message": self._messages.get(line), "reason": reason, "line": line}
+        return {"message": self._line_message(line), "reason": reason, "line": line}
 
     def _forget(self, line: int) -> None:
         self._messages.pop(line, None)
@@ -563,7 +568,8 @@ class Uploader(_Run):
                 self._end(item.line)
                 continue
             message = read.message if isinstance(read.message, dict) else {}
-            self._messages[item.line] = read.message
+            # A failed-file line read back keeps only its message: store that, not the wrapper.
+            self._messages[item.line] = item.raw if b'"reason"' not in item.raw else dumps(read.message)
             parsed.append((item, message, read.transformed))
         expand = self.options.expand
         to_expand = [message for _, message, transformed in parsed if not transformed]
@@ -585,7 +591,7 @@ class Uploader(_Run):
                 self.options.on_warning(line, warning)
         if expansion.error is not None:
             self.tally.rejected += 1
-            self._fail_line(line, {"message": self._messages.get(line), "reason": f"transformation: {expansion.error}",
+            self._fail_line(line, {"message": self._line_message(line), "reason": f"transformation: {expansion.error}",
                                    "line": line})
         elif not expansion.messages:
             self.tally.filtered += 1
@@ -609,8 +615,8 @@ class Uploader(_Run):
             with self._lock:
                 self._open[line].pending += len(records)
             self.tally.records += len(records)
-            self._lanes.add(lane_of(_user_of(first), self.options.concurrency), line, records,
-                            message, expanded)
+            source = dumps(message) if expanded else self._messages[line]
+            self._lanes.add(lane_of(_user_of(first), self.options.concurrency), line, records, source, expanded)
 
     def _reject(self, line: int, message: JSONObject, reason: str, status: int, expanded: bool) -> None:
         self.tally.rejected += 1
@@ -636,6 +642,13 @@ class Uploader(_Run):
                                           f"{described.get('error')}", "code": described.get("code"),
                                           "record": described.get("record")}])
         self._record_outcomes(batch, failures, number)
+
+
+def _message_of(raw: bytes) -> JSON:
+    try:
+        return read_message(raw).message
+    except ValueError:
+        return raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
 def _user_of(record: JSON) -> str:
@@ -669,7 +682,7 @@ class Deleter(_Run):
         return b'{"identity":[' + b",".join(items) + b"]}"
 
     def _entry(self, batch: Batch, index: int, reason: str, extra: JSONObject) -> JSONObject:
-        return {"userId": batch.sources[index], "reason": reason, **extra, "line": batch.lines[index]}
+        return {"userId": batch.sources[index].decode("utf-8"), "reason": reason, **extra, "line": batch.lines[index]}
 
     def _line_entry(self, line: int, reason: str) -> JSONObject:
         return {"userId": None, "reason": reason, "line": line}
@@ -686,7 +699,8 @@ class Deleter(_Run):
             state = self._begin(item.line)
             state.pending = 1
             self.tally.records += 1
-            self._lanes.add(lane_of(user_id, self.options.concurrency), item.line, [dumps(user_id)], user_id, False)
+            self._lanes.add(lane_of(user_id, self.options.concurrency), item.line, [dumps(user_id)],
+                            user_id.encode("utf-8"), False)
             self._end(item.line)
 
     def _partial(self, batch: Batch, unprocessed: Sequence[JSON], number: int | None) -> None:
