@@ -21,7 +21,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from .cloud import MAX_BATCH_RECORDS, Deleter, Options, RetryPolicy, Tally, Uploader, cloud_config
 from .cloud._deletion import DELETE_BATCH_SIZE
@@ -157,7 +156,7 @@ class _CtrlC:
     def __init__(self) -> None:
         self.requested = False
         self._installed = False
-        self._previous: Any = None
+        self._previous: Callable[[int, FrameType | None], object] | int | signal.Handlers | None = None
 
     def __call__(self) -> bool:
         return self.requested

@@ -142,7 +142,7 @@ class PooledTransport:
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header as seconds from ``now``: delta-seconds or an HTTP date (RFC 9110 §10.2.3);
+    """A Retry-After header as seconds from ``now``: delta-seconds or an HTTP date (RFC 9110, section 10.2.3);
     None when absent or unreadable. A date in the past gives 0."""
     if value is None or not value.strip():
         return None

@@ -382,7 +382,9 @@ class _Run:
 
     def _settle_batch(self, batch: Batch, outcome: Outcome, number: int | None) -> None:
         answer = outcome.answer
-        if answer is None or answer.kind == "retry" or outcome.interrupted:
+        if outcome.attempts == 0:  # stopped while waiting for room in the window: never sent
+            self._fail_batch(batch, self._not_sent_reason(), {}, not_sent=True, number=number)
+        elif answer is None or answer.kind == "retry" or outcome.interrupted:
             reason, fields = self._failure_reason(outcome)
             # Stopped between tries: not sent, unless the last try timed out (then maybe processed).
             self._fail_batch(batch, reason, fields, not_sent=outcome.interrupted and not outcome.timed_out, number=number)
