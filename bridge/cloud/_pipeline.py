@@ -465,6 +465,7 @@ class _Run:
             if self._stopping():
                 for line, raw in numbered:
                     data = raw if isinstance(raw, bytes) else (raw + "\n").encode("utf-8")
+                    self._hash.update(data)  # the journal's checksum covers every line it settles
                     self.tally.last_line = line
                     self.tally.bytes_read += len(data)
                     if data.strip():
