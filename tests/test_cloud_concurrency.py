@@ -7,6 +7,7 @@ server's side; what failed, in the failed file.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -35,8 +36,10 @@ from test_cli import (
 )
 
 from bridge.cloud import Expansion, Options, Uploader
+from bridge.cloud._delivery import Window
 from bridge.cloud._journal import read_journal
 from bridge.core import JSONObject
+from bridge.delivery import HttpRequest, HttpResponse, RetryPolicy, deliver
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -198,3 +201,70 @@ def test_kill_9_at_random_points_then_resume_loses_nothing_and_doubles_only_what
     assert sorted(entry["line"] for entry in entries) == [n + 1 for n, m in enumerate(messages) if "!" in m["event"]]
     assert failed.read_bytes().endswith(b"\n")
     assert "skipped" in err
+
+
+# -- the window, the journal's edges ---------------------------------------------------------------------------
+
+def test_the_window_narrows_below_what_was_in_flight_and_widens_after_successes() -> None:
+    window = Window(15)
+    for _ in range(10):
+        assert window.enter(lambda: False)
+    assert window.leave("concurrency") is True  # 10 were in flight: CleverTap allows fewer
+    assert window.size == 9 and window.narrowed == 1
+    for _ in range(9):
+        window.leave("success")
+    assert window.size == 10 and window.widened == 1
+    one = Window(1)
+    assert one.enter(lambda: False) and one.leave("concurrency") is False  # cannot narrow: a real try used
+
+
+def test_a_429_that_narrows_the_window_does_not_use_up_a_retry() -> None:
+    answers = iter([HttpResponse(429, b'{"status": "fail", "error": "Too many concurrent requests"}')] * 2
+                   + [HttpResponse(200, b'{"status": "success"}')])
+    window = Window(8)
+    outcome = deliver(HttpRequest("http://127.0.0.1:9/1/upload", {}, b"{}"), lambda request: next(answers),
+                      RetryPolicy(retries=1), lambda seconds: None, gate=window)
+    assert outcome.answer is not None and outcome.answer.delivered
+    # The first 429 narrowed 8 to 1 (one was in flight) and was free; the second used the one retry.
+    assert (outcome.attempts, outcome.narrowed, window.smallest, window.size) == (3, 1, 1, 2)
+
+
+def test_a_resume_sends_only_unsettled_lines_names_what_may_be_twice_and_repairs_torn_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    messages = user_events(40, 4, bad_every=10)  # lines 10, 20, 30 and 40 are skipped by CleverTap
+    events = write_events(tmp_path / "events.jsonl", messages)
+    failed, journal = tmp_path / "failed.jsonl", tmp_path / "failed.jsonl.journal"
+    # As a run killed after settling lines 1-37 leaves them: a request for 38-40 on the wire, both files torn.
+    data = events.read_bytes()
+    prefix = b"".join(data.splitlines(keepends=True)[:37])
+    journal.write_text("\n".join(json.dumps(entry) for entry in [
+        {"journal": 1, "command": "send", "input": str(events), "failed": str(failed)},
+        {"done": 0, "s": [1] * 37, "p": [len(prefix), hashlib.sha256(prefix).hexdigest()]},
+        {"send": 1, "records": 3, "lines": [38, 1, 1]},
+    ]) + '\n{"done": 1, "s"')
+    failed.write_text("".join(json.dumps({"message": messages[n - 1], "reason": "skipped", "line": n}) + "\n"
+                              for n in (10, 20, 30)) + '{"message": {"ty')
+    with FakeCleverTap() as server:
+        code, _, err = run(capsys, "send", events, "--settings", settings_file(tmp_path, api_url=server.base_url),
+                           "--failed", failed, *FAST)
+    assert code == 1 and summary_value(err, "skipped") == 37
+    assert sorted(r["evtData"]["n"] for r in server.accepted) == [37, 38]  # lines 38 and 39; 40 is skipped
+    assert "maybe twice    3 records of 1 request in flight when the earlier run stopped" in err
+    assert [e["line"] for e in failed_lines(failed)] == [10, 20, 30, 40]
+    assert failed.read_bytes().endswith(b"\n") and journal.read_bytes().endswith(b"\n")
+    assert read_journal(journal, events, "send").settled.below == 40
+
+
+def test_delete_at_concurrency_4_deletes_each_id_once_and_resumes_from_its_journal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("".join(f"user-{n}\n" for n in range(950)), encoding="utf-8")
+    with FakeCleverTap(lambda k: "503" if k == 2 else "ok", latency=0.01, cap=3) as server:
+        args: list[str | Path] = ["delete", "--from", ids, "--settings", settings_file(tmp_path, api_url=server.base_url),
+                                  "--concurrency", "4", *FAST]
+        code, _, err = run(capsys, *args)
+        assert code == 0 and summary_value(err, "ids deleted") == 950
+        assert Counter(server.deleted) == Counter(f"user-{n}" for n in range(950))
+        assert max(size for path, fault, size in server.log) == 100 and server.peak <= 3
+        code, _, err = run(capsys, *args)
+    assert code == 0 and summary_value(err, "skipped") == 950 and len(server.deleted) == 950

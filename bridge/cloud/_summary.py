@@ -78,6 +78,7 @@ def summary(prog: str, command: str, tally: Tally, failed_path: str | None, fail
     if tally.journal:
         lines.append(f"  {'journal':<{width}}  {tally.journal}")
     if tally.maybe_twice_requests:
-        lines.append(f"  {'maybe twice':<{width}}  {tally.maybe_twice_records} records of {tally.maybe_twice_requests} "
-                     f"requests in flight when the earlier run stopped: CleverTap may have them twice")
+        requests = f"{tally.maybe_twice_requests} request{'s' if tally.maybe_twice_requests != 1 else ''}"
+        lines.append(f"  {'maybe twice':<{width}}  {tally.maybe_twice_records} records of {requests} in flight when the "
+                     "earlier run stopped: CleverTap may have them twice")
     return "\n".join(lines)
