@@ -218,7 +218,7 @@ class _Run:
         self.options = options
         self.url, self._headers = url, headers
         self.tally = Tally(concurrency=options.concurrency, window_smallest=options.concurrency,
-                           window_size=options.concurrency)
+                           window_size=options.concurrency, in_flight_limit=options.concurrency * options.batch_size)
         self._stop = options.stop
         self._sleep = options.sleep or (lambda seconds: interruptible_sleep(seconds, self._stopping))
         self._window = Window(options.concurrency)

@@ -76,7 +76,8 @@ def summary(prog: str, command: str, tally: Tally, failed_path: str | None, fail
     elif failed_path is not None:
         lines.append(f"  {'failed file':<{width}}  none: nothing failed")
     if tally.journal:
-        lines.append(f"  {'journal':<{width}}  {tally.journal}")
+        lines.append(f"  {'journal':<{width}}  {tally.journal} (run again after a kill: at most the requests then in "
+                     f"flight, {tally.in_flight_limit} records, can reach CleverTap twice)")
     if tally.maybe_twice_requests:
         requests = f"{tally.maybe_twice_requests} request{'s' if tally.maybe_twice_requests != 1 else ''}"
         lines.append(f"  {'maybe twice':<{width}}  {tally.maybe_twice_records} records of {requests} in flight when the "
