@@ -131,12 +131,27 @@ def test_the_bundle_has_the_agreed_files(demo_bundle: Path) -> None:
             assert gzip.decompress(files[name]) == files[original], name
 
 
-def test_the_standard_library_is_cut_to_what_is_imported(demo_bundle: Path) -> None:
+def _hash_pyc_flags(pyc: bytes) -> int:
+    # PEP 552 header: magic (4 bytes), flags (4, little-endian), then the source hash or the mtime.
+    return int.from_bytes(pyc[4:8], "little")
+
+
+def test_the_standard_library_is_cut_to_what_is_imported_and_compiled(demo_bundle: Path) -> None:
     full = zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / STDLIB_FILE)
     with zipfile.ZipFile(demo_bundle / names(demo_bundle)["pyodide"] / STDLIB_FILE) as cut:
-        kept = cut.namelist()
-        for name in kept:
-            assert cut.read(name) == full.read(name), name
+        kept = [name[:-1] if name.endswith(".pyc") else name for name in cut.namelist()]
+        compiled = [name for name in cut.namelist() if name.endswith(".pyc")]
+        for name in cut.namelist():
+            assert cut.getinfo(name).compress_type == zipfile.ZIP_STORED, name
+            if name.endswith(".pyc"):
+                # Unchecked hash-based bytecode (flags 0b01): never compared with a source at run time.
+                assert _hash_pyc_flags(cut.read(name)) == 1, name
+                assert name[:-1] in full.namelist(), name
+            else:
+                assert cut.read(name) == full.read(name), name
+        # Every module is bytecode: nothing is compiled from source on a visitor's CPU.
+        assert [name for name in cut.namelist() if name.endswith(".py")] == []
+        assert len(compiled) > 100
     # What the device rules and Pyodide's start-up import stays; what they never import goes.
     for needed in ("json/__init__.py", "re/__init__.py", "tomllib/__init__.py", "datetime.py", "_pyodide/_base.py", "zipfile/__init__.py"):
         assert needed in kept
@@ -157,8 +172,14 @@ import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
   pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel");
   const handle = pyodide.pyimport("bridge.boundary").handle;
   const answers = JSON.parse(fs.readFileSync(requests, "utf8")).map((text) => handle(text));
-  const modules = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
-  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules) }));
+  const modules = pyodide.runPython("import sys, json; json.dumps({m: getattr(sys.modules[m], '__file__', None) for m, s in [(m, getattr(v, '__spec__', None)) for m, v in list(sys.modules.items())] if s and type(s.loader).__name__ == 'zipimporter'})");
+  const cached = pyodide.runPython(
+    "import sys, os, json, importlib.util; json.dumps(sorted(m for m, v in sys.modules.items() if m.startswith('bridge') and not os.path.isfile(importlib.util.cache_from_source(v.__file__))))");
+  // The bridge's own error, raised from its bytecode: its traceback still shows the source line.
+  const trace = pyodide.runPython(
+    "import traceback, bridge.device._boundary as b\\ntry:\\n    b._event({'message': 1})\\nexcept Exception:\\n    trace = traceback.format_exc()\\ntrace");
+  const bridge = pyodide.runPython("import sys, json; json.dumps(sorted(m for m in sys.modules if m.startswith('bridge')))");
+  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace }));
 });
 """
 
@@ -187,7 +208,25 @@ def test_pyodide_runs_the_bridge_on_the_cut_standard_library(demo_bundle: Path, 
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert [json.loads(a) for a in result["answers"]] == [json.loads(handle(t)) for t in texts]
-    assert "bridge.device" in result["modules"] and "bridge.cloud" not in result["modules"]
+    assert "bridge.device" in result["bridge"] and "bridge.cloud" not in result["bridge"]
+    # The standard library came from the zip's bytecode, the bridge from its wheel's __pycache__.
+    from_zip = result["modules"]  # what zipimport loaded (frozen modules are not in the zip)
+    assert len(from_zip) > 100 and [m for m, f in from_zip.items() if not f.startswith("/lib/python314.zip/") or not f.endswith(".pyc")] == []
+    assert result["notCached"] == []
+    assert 'raise BadRequest(f"message: {message!r} is not an object")' in result["trace"], result["trace"]
+    assert "bridge/device/_boundary.py" in result["trace"]
+
+
+def test_the_bytecode_is_compiled_once_per_input(demo_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled zips are kept by Pyodide version and input: a second build runs no Node."""
+    from bridge.build import _stdlib
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the module _stdlib asks
+    again = build_bundle(load_settings(DEMO), tmp_path / "again")
+    assert files_of(tmp_path / "again") == files_of(demo_bundle) and again["names"] == names(demo_bundle)
+    # Input it has not seen: without Node the build says what is missing.
+    with pytest.raises(BuildError, match=r"node: not found: the bytecode is compiled by Pyodide under Node"):
+        _stdlib.compile_zips(ROOT / "node_modules" / "pyodide", [(b"not seen before", "/x/")], tmp_path / "cache")
 
 
 def test_two_builds_give_identical_bytes(demo_bundle: Path, tmp_path: Path) -> None:
@@ -518,7 +557,14 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
             data = zf.read(name)
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert (digest, int(size)) == (f"sha256={expected}", len(data)), name
-        modules = {n for n in names if n.startswith("bridge/")}
+        modules = {n for n in names if n.startswith("bridge/") and "/__pycache__/" not in n}
+        # Beside each module its bytecode for the pinned Pyodide (unchecked hash: the source is never read).
+        pycs = {n for n in names if "/__pycache__/" in n}
+        assert pycs == {
+            n.rsplit("/", 1)[0] + "/__pycache__/" + n.rsplit("/", 1)[1][: -len(".py")] + ".cpython-314.pyc"
+            for n in modules if n.endswith(".py")
+        }
+        assert {_hash_pyc_flags(zf.read(n)) for n in pycs} == {1}
     # The browser gets the core and device mode; cloud mode and the build side stay on the server.
     assert not {m for m in modules if m.startswith(("bridge/cloud/", "bridge/build/"))}
     assert not {"bridge/bundle.py", "bridge/delivery.py"} & modules

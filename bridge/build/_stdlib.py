@@ -11,12 +11,21 @@ reproducible: the same entries in the same order, fixed dates, stored uncompress
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
+import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterable
+from pathlib import Path
 
-__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports"]
+from ..errors import BuildError
+
+__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports", "compile_zips", "bytecode_stdlib", "STDLIB_PREFIX", "WHEEL_PREFIX", "CACHE_TAG"]
 
 # What Pyodide 314 imports from the zip while it starts (sys.modules after loadPyodide, measured under
 # Node), plus what pyodide.unpackArchive (zipfile) and the usual text codecs need. The closure of these
@@ -207,3 +216,72 @@ def cut_stdlib(full_zip: bytes, roots: Iterable[str]) -> tuple[bytes, list[str]]
 def _parents(directory: str) -> list[str]:
     parts = directory.rstrip("/").split("/")
     return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+# ---- bytecode: compiled at build time by the pinned Pyodide (pycompile.mjs under Node) -----------------
+# A source-only zip makes every boot compile ~140 modules inside wasm (over a second); unchecked-hash
+# pyc (PEP 552) are loaded as they are. Figures in docs/benchmark.md.
+PYCOMPILE = Path(__file__).with_name("pycompile.mjs")
+STDLIB_PREFIX = "/lib/python314.zip/"  # where Pyodide puts stdLibURL's zip (sys.path)
+WHEEL_PREFIX = "/home/pyodide/"  # where unpackArchive puts the wheel (the import fixes the name anyway)
+CACHE_TAG = "cpython-314"  # sys.implementation.cache_tag of the pinned Pyodide: __pycache__/x.<tag>.pyc
+
+
+def compile_zips(pyodide_dir: Path, sources: list[tuple[bytes, str]], cache: Path) -> list[dict[str, bytes]]:
+    """``{name.py: pyc bytes}`` for each (zip of sources, run-time path prefix), compiled by the Pyodide in
+    ``pyodide_dir`` under Node. Results are kept in ``cache``, keyed by the Pyodide files, this script,
+    the input bytes (so the module set) and the prefix: the test suite's many builds run Node once."""
+    node = shutil.which("node")
+    key_hash = hashlib.sha256(PYCOMPILE.read_bytes())
+    for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "package.json"):
+        key_hash.update(hashlib.sha256((pyodide_dir / name).read_bytes()).digest())
+    keys = []
+    for data, prefix in sources:
+        one = key_hash.copy()
+        one.update(hashlib.sha256(data).digest() + prefix.encode())
+        keys.append(cache / (one.hexdigest() + ".pyc.zip"))
+    todo = [i for i, key in enumerate(keys) if not key.is_file()]
+    if todo:
+        if node is None:
+            raise BuildError("node: not found: the bytecode is compiled by Pyodide under Node at build time (`make install`)")
+        with tempfile.TemporaryDirectory(prefix="pycompile.") as tmp:
+            jobs = []
+            for i in todo:
+                (Path(tmp) / f"{i}.in.zip").write_bytes(sources[i][0])
+                jobs.append({"input": f"{tmp}/{i}.in.zip", "output": f"{tmp}/{i}.out.zip", "prefix": sources[i][1]})
+            (Path(tmp) / "job.json").write_text(json.dumps(jobs), encoding="utf-8")
+            done = subprocess.run(
+                [node, str(PYCOMPILE), str(pyodide_dir), f"{tmp}/job.json"], capture_output=True, text=True, timeout=600
+            )
+            if done.returncode != 0:
+                raise BuildError(f"{PYCOMPILE.name}: compiling the bytecode under Node failed: {done.stderr[-2000:]}")
+            meta = json.loads(done.stdout)
+            if meta["cacheTag"] != CACHE_TAG:
+                raise BuildError(f"{pyodide_dir}: its Python's cache tag is {meta['cacheTag']}, bridge.build._stdlib names {CACHE_TAG}")
+            cache.mkdir(parents=True, exist_ok=True)
+            for i in todo:
+                tmp_key = keys[i].with_suffix(f".{os.getpid()}.tmp")
+                shutil.copyfile(f"{tmp}/{i}.out.zip", tmp_key)
+                tmp_key.replace(keys[i])
+    results = []
+    for key in keys:
+        with zipfile.ZipFile(key) as zf:
+            results.append({name[:-1]: zf.read(name) for name in zf.namelist()})
+    return results
+
+
+def bytecode_stdlib(stdlib_zip: bytes, pycs: dict[str, bytes]) -> bytes:
+    """``stdlib_zip`` with each compiled ``x.py`` replaced by its ``x.pyc`` (a module that did not compile
+    stays as source); stored, fixed dates, the same order: reproducible."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(stdlib_zip)) as zf, zipfile.ZipFile(out, "w") as new:
+        for info in zf.infolist():
+            name, data = info.filename, zf.read(info)
+            if name in pycs:
+                name, data = name + "c", pycs[name]
+            entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.external_attr = info.external_attr
+            entry.create_system = 3
+            entry.compress_type = zipfile.ZIP_STORED
+            new.writestr(entry, data)
+    return out.getvalue()

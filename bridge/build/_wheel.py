@@ -15,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_stdlib_imports", "build_wheel"]
+__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_sources", "wheel_stdlib_imports", "build_wheel"]
 
 # What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
 # The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
@@ -121,13 +121,24 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
 
 
-def build_wheel(package_dir: Path, version: str) -> bytes:
-    """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files."""
+def wheel_sources(package_dir: Path) -> list[tuple[str, bytes]]:
+    """(name in the wheel, bytes) of each module file the wheel holds."""
+    return [(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)]
+
+
+def build_wheel(package_dir: Path, version: str, bytecode: dict[str, bytes] | None = None, cache_tag: str = "") -> bytes:
+    """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files.
+
+    ``bytecode`` (``{"bridge/x.py": pyc}``, unchecked-hash pyc of the runtime's Python) goes in as
+    ``bridge/__pycache__/x.<cache_tag>.pyc`` beside each source: the import reads the bytecode, and
+    tracebacks still show the source lines of the bridge's own errors.
+    """
     package = package_dir.name
     dist_info = f"{DIST_NAME}-{version}.dist-info"
-    entries: list[tuple[str, bytes]] = [
-        (f"{package}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)
-    ]
+    entries: list[tuple[str, bytes]] = wheel_sources(package_dir)
+    for name, pyc in sorted((bytecode or {}).items()):
+        folder, _, module = name.rpartition("/")
+        entries.append((f"{folder}/__pycache__/{module[: -len('.py')]}.{cache_tag}.pyc", pyc))
     entries.append(
         (
             f"{dist_info}/METADATA",
