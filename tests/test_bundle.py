@@ -169,6 +169,7 @@ import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
     indexURL: pyodideDir, stdLibURL: pyodideDir + "python_stdlib.zip", lockFileContents: { info, packages: {} },
     stdout: () => {}, stderr: (t) => process.stderr.write(t + "\\n"),
   });
+  const startup = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
   pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel");
   const handle = pyodide.pyimport("bridge.boundary").handle;
   const answers = JSON.parse(fs.readFileSync(requests, "utf8")).map((text) => handle(text));
@@ -179,7 +180,7 @@ import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
   const trace = pyodide.runPython(
     "import traceback, bridge.device._boundary as b\\ntry:\\n    b._event({'message': 1})\\nexcept Exception:\\n    trace = traceback.format_exc()\\ntrace");
   const bridge = pyodide.runPython("import sys, json; json.dumps(sorted(m for m in sys.modules if m.startswith('bridge')))");
-  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace }));
+  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace, startup: JSON.parse(startup) }));
 });
 """
 
@@ -213,8 +214,25 @@ def test_pyodide_runs_the_bridge_on_the_cut_standard_library(demo_bundle: Path, 
     from_zip = result["modules"]  # what zipimport loaded (frozen modules are not in the zip)
     assert len(from_zip) > 100 and [m for m, f in from_zip.items() if not f.startswith("/lib/python314.zip/") or not f.endswith(".pyc")] == []
     assert result["notCached"] == []
+    # The patched package loader imports its archive modules when an archive is unpacked, not at start-up.
+    assert "pyodide._package_loader" in result["startup"]
+    assert {"zipfile", "shutil", "tempfile"} & set(result["startup"]) == set()
     assert 'raise BadRequest(f"message: {message!r} is not an object")' in result["trace"], result["trace"]
     assert "bridge/device/_boundary.py" in result["trace"]
+
+
+def test_the_package_loader_patches_are_tied_to_the_pinned_pyodide() -> None:
+    from bridge.build._stdlib import PACKAGE_LOADER, STDLIB_PATCHES, patch_stdlib_file
+
+    assert set(STDLIB_PATCHES) == {PACKAGE_LOADER, "pyodide/common.py"}
+    with zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / STDLIB_FILE) as zf:
+        loader, common = zf.read(PACKAGE_LOADER), zf.read("pyodide/common.py")
+    patched = patch_stdlib_file(PACKAGE_LOADER, loader).decode()
+    assert "\nimport shutil\n" not in patched and "\nfrom zipfile import ZipFile\n" not in patched
+    assert "    from zipfile import ZipFile\n" in patched and "def _shutil() -> Any:" in patched
+    assert "\nimport shutil\n" not in patch_stdlib_file("pyodide/common.py", common).decode()
+    with pytest.raises(BuildError, match=r"pyodide/_package_loader.py: sha256 [0-9a-f]{64} is not the pinned Pyodide's"):
+        patch_stdlib_file(PACKAGE_LOADER, loader + b"\n")
 
 
 def test_the_bytecode_is_compiled_once_per_input(demo_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import BuildError
 
-__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports", "compile_zips", "bytecode_stdlib", "STDLIB_PREFIX", "WHEEL_PREFIX", "CACHE_TAG"]
+__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports", "compile_zips", "bytecode_stdlib", "STDLIB_PREFIX", "WHEEL_PREFIX", "CACHE_TAG", "patch_stdlib_file", "STDLIB_PATCHES"]
 
 # What Pyodide 314 imports from the zip while it starts (sys.modules after loadPyodide, measured under
 # Node), plus what pyodide.unpackArchive (zipfile) and the usual text codecs need. The closure of these
@@ -42,6 +42,9 @@ PYODIDE_ROOTS = (
     "_pyodide.jsbind",
     "pyodide",
     "pyodide._package_loader",
+    # what pyodide.unpackArchive imports when called (the patched loader below imports them then)
+    "shutil",
+    "tempfile",
     "pyodide._state",
     "pyodide.code",
     "pyodide.common",
@@ -176,10 +179,100 @@ def stdlib_imports(source: str, module: str, is_package: bool) -> set[str]:
     return expanded
 
 
+# ---- Pyodide's package loader, patched: zipfile, shutil and tempfile imported when used ---------------
+# Pyodide's start-up imports the package loader (and pyodide.common), which import zipfile, shutil and
+# tempfile (and with them zlib, bz2, lzma, zstd, fnmatch: ~140 ms from bytecode, over a second from
+# source) though the bridge loads no package. The patches move those imports into the functions that
+# unpack an archive. Each is tied to the pinned Pyodide by the original file's hash: another version
+# fails the build with a message naming the file, and the patch is then checked again (or dropped).
+PACKAGE_LOADER = "pyodide/_package_loader.py"
+PACKAGE_LOADER_PATCH = (
+    ("import re\nimport shutil\nimport sys\n", "import re\nimport sys\n"),
+    ("from tempfile import NamedTemporaryFile\n", ""),
+    ("from typing import IO, Any, Literal\nfrom zipfile import ZipFile\n", "from typing import IO, Any, Literal\n"),
+    (
+        "    return shutil._make_zipfile(*args, **kwargs)",
+        "    return _shutil()._make_zipfile(*args, **kwargs)",
+    ),
+    (
+        'if IN_PYODIDE:\n'
+        '    shutil.register_archive_format("whl", make_whlfile, description="Wheel file")\n'
+        '    shutil.register_unpack_format(\n'
+        '        "whl",\n'
+        '        [".whl", ".wheel"],\n'
+        '        shutil._unpack_zipfile,  # type: ignore[attr-defined]\n'
+        '        description="Wheel file",\n'
+        '    )\n',
+        '_FORMATS_REGISTERED = False\n'
+        '\n'
+        '\n'
+        'def _shutil() -> Any:\n'
+        '    # clevertap-bridge: imported when an archive is unpacked, not at start-up.\n'
+        '    global _FORMATS_REGISTERED\n'
+        '    import shutil\n'
+        '\n'
+        '    if IN_PYODIDE and not _FORMATS_REGISTERED:\n'
+        '        _FORMATS_REGISTERED = True\n'
+        '        shutil.register_archive_format("whl", make_whlfile, description="Wheel file")\n'
+        '        shutil.register_unpack_format(\n'
+        '            "whl",\n'
+        '            [".whl", ".wheel"],\n'
+        '            shutil._unpack_zipfile,  # type: ignore[attr-defined]\n'
+        '            description="Wheel file",\n'
+        '        )\n'
+        '    return shutil\n',
+    ),
+    ("    for fmt, extensions, _ in shutil.get_unpack_formats():", "    for fmt, extensions, _ in _shutil().get_unpack_formats():"),
+    (
+        "    with NamedTemporaryFile(suffix=filename) as f:\n"
+        "        buffer._into_file(f)\n"
+        "        shutil.unpack_archive(f.name, extract_path, format)\n",
+        "    from tempfile import NamedTemporaryFile\n"
+        "    from zipfile import ZipFile\n"
+        "\n"
+        "    with NamedTemporaryFile(suffix=filename) as f:\n"
+        "        buffer._into_file(f)\n"
+        "        _shutil().unpack_archive(f.name, extract_path, format)\n",
+    ),
+    ("    import tarfile\n", "    import tarfile\n    from zipfile import ZipFile\n"),
+)
+PYODIDE_COMMON_PATCH = (
+    ("import os\nimport shutil\nfrom pathlib import Path\n", "import os\nfrom pathlib import Path\n"),
+    ('    src = Path(src).resolve()\n', '    import shutil\n\n    src = Path(src).resolve()\n'),
+)
+# file -> (sha256 of pyodide 314.0.7's file, the patch: (text, replacement), each text found exactly once)
+STDLIB_PATCHES = {
+    PACKAGE_LOADER: ("66bc0d856252e3c3690a9c9cc2f73a4e88d7a9cc5beafa712194cadda4eb2b70", PACKAGE_LOADER_PATCH),
+    "pyodide/common.py": ("fb1f3d764f43efb1a451363557df712abbd4f409ad5bc3650fe6a1d50a8e9ec7", PYODIDE_COMMON_PATCH),
+}
+
+
+def patch_stdlib_file(name: str, source: bytes) -> bytes:
+    """``source`` (the file ``name`` of Pyodide's zip) with its patch of :data:`STDLIB_PATCHES` applied."""
+    expected, patch = STDLIB_PATCHES[name]
+    digest = hashlib.sha256(source).hexdigest()
+    if digest != expected:
+        raise BuildError(
+            f"{name}: sha256 {digest} is not the pinned Pyodide's ({expected}): check its patch in "
+            "STDLIB_PATCHES (bridge/build/_stdlib.py) against the new file, then update the hash"
+        )
+    text = source.decode("utf-8")
+    for old, new in patch:
+        if text.count(old) != 1:
+            raise BuildError(f"{name}: the patch expects {old!r} exactly once")
+        text = text.replace(old, new)
+    return text.encode("utf-8")
+
+
 def cut_stdlib(full_zip: bytes, roots: Iterable[str]) -> tuple[bytes, list[str]]:
-    """The zip of the modules reachable from ``roots`` in ``full_zip``; also the module names kept."""
+    """The zip of the modules reachable from ``roots`` in ``full_zip``; also the module names kept.
+    Pyodide's package loader is patched on the way (:func:`patch_stdlib_file`)."""
     with zipfile.ZipFile(io.BytesIO(full_zip)) as zf:
         infos = {info.filename: info for info in zf.infolist()}
+        contents = {name: zf.read(name) for name in infos}
+        for name in STDLIB_PATCHES:
+            if name in contents:
+                contents[name] = patch_stdlib_file(name, contents[name])
         modules = {_module_of(name): name for name in infos if name.endswith(".py")}
         kept: set[str] = set()
         todo = [root for root in roots if root in modules and root not in NOT_SHIPPED]
@@ -189,7 +282,7 @@ def cut_stdlib(full_zip: bytes, roots: Iterable[str]) -> tuple[bytes, list[str]]
                 continue
             kept.add(module)
             entry = modules[module]
-            source = zf.read(entry).decode("utf-8")
+            source = contents[entry].decode("utf-8")
             todo.extend(
                 name
                 for name in stdlib_imports(source, module, entry.endswith("/__init__.py"))
@@ -209,7 +302,7 @@ def cut_stdlib(full_zip: bytes, roots: Iterable[str]) -> tuple[bytes, list[str]]
                     # Stored, not deflated: the HTTP compression (.br/.gz copies) then works across files,
                     # 0.59 MB brotli instead of 0.82 MB, and zipimport reads without inflating.
                     copy.compress_type = zipfile.ZIP_STORED
-                    new.writestr(copy, zf.read(name))
+                    new.writestr(copy, contents[name])
     return out.getvalue(), sorted(kept)
 
 
