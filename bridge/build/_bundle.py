@@ -69,7 +69,7 @@ STDLIB_FILE = "python_stdlib.zip"
 SOURCE_ONLY_ENV = "CLEVERTAP_BRIDGE_SOURCE_ONLY"
 # Precompressed copies (name.gz, and name.br when the brotli package is installed) for these suffixes,
 # where they are smaller: static hosts can serve them with Content-Encoding instead of compressing live.
-COMPRESSED_SUFFIXES = (".js", ".mjs", ".wasm", ".zip", ".json", ".css", ".html")
+COMPRESSED_SUFFIXES = (".js", ".mjs", ".wasm", ".zip", ".whl", ".json", ".css", ".html")
 STATIC_FILES = ("demo.css", "demo.js")
 WORKER_FILE = "clevertap-bridge.worker.js"
 INTEGRATION_FILE = "Clevertap.min.js"

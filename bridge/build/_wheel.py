@@ -164,12 +164,14 @@ def build_wheel(package_dir: Path, version: str, bytecode: dict[str, bytes] | No
     record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in entries) + f"{record_name},,\n"
     entries.append((record_name, record.encode()))  # RECORD comes last, as installers expect
 
+    # Stored, not deflated: the HTTP compression then works across the files (with the bytecode, 86 KB
+    # brotli instead of 134 KB deflated), and the bundle's .br/.gz copies carry it.
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # Unix, whatever the building machine is
-            zf.writestr(info, data, compresslevel=9)
+            zf.writestr(info, data)
     return buffer.getvalue()
