@@ -120,7 +120,11 @@ export function defineWorker(scope, CONFIG) {
       .then(function (pyodide) {
         return wheel.then(function (bytes) {
           // Also after a restore: the snapshot holds memory, not files, and some imports happen later.
-          pyodide.unpackArchive(bytes, "wheel");
+          // The wheel goes on sys.path as it is: zipimport (built in) reads its bytecode, and nothing
+          // imports zipfile, shutil or tempfile to unpack it.
+          pyodide.FS.writeFile(CONFIG.wheelPath, new Uint8Array(bytes));
+          pyodide.runPython("import sys\nif " + JSON.stringify(CONFIG.wheelPath) + " not in sys.path: sys.path.insert(0, " +
+            JSON.stringify(CONFIG.wheelPath) + ")");
           if (restored) {
             // The snapshot froze start-up state: a new random seed, the visitor's time zone.
             pyodide.runPython("import random, time\nrandom.seed()\nif hasattr(time, 'tzset'): time.tzset()");
