@@ -397,7 +397,7 @@ def test_csp_names_the_sdk_host_clevertaps_data_hosts_and_wasm() -> None:
             "https://*.clevertap-prod.com",
             "https://d2r1yp2w7bby2u.cloudfront.net",
         ],
-        "worker-src": ["blob:"],
+        "worker-src": ["'self'", "blob:"],
         "connect-src": ["'self'", "https://*.clevertap-prod.com"],
     }
     proxied = csp_directives(
