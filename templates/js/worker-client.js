@@ -178,6 +178,23 @@ function nextGeneration(global, config, seen) {
   } catch (e) { /* no storage: this tab still leaves the worker */ }
 }
 
+// extendedLifetime (a shared worker outlives a same-origin navigation) shipped in Chromium 148; elsewhere
+// a shared worker ends with the page that made it, and the dedicated worker's snapshot serves better.
+export var SHARED_MIN_CHROMIUM = 148;
+
+function keepsSharedWorkers(navigator) {
+  var brands = navigator && navigator.userAgentData && navigator.userAgentData.brands;
+  if (!brands || typeof brands.length !== "number") {
+    return false;
+  }
+  for (var i = 0; i < brands.length; i++) {
+    if (brands[i] && brands[i].brand === "Chromium" && parseInt(brands[i].version, 10) >= SHARED_MIN_CHROMIUM) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Why this page cannot use a shared worker, or null. A SharedWorker's script must be same-origin (a blob
 // URL differs per page, so it cannot serve), and the test suite turns it off to run the fallback.
 export function noSharedWorker(global, config, base) {
@@ -186,6 +203,9 @@ export function noSharedWorker(global, config, base) {
   }
   if (global.__clevertapBridgeNoSharedWorker === true) {
     return "the shared worker is turned off on this page";
+  }
+  if (!keepsSharedWorkers(global.navigator)) {
+    return "this browser does not keep a shared worker across page views";
   }
   try {
     if (new global.URL(base + config.workerFile, global.location.href).origin !== global.location.origin) {
