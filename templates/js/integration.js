@@ -82,6 +82,10 @@ export function defineIntegration(global, CONFIG) {
       crashPython: function () {
         var python = drainer.python();
         return python && python.then(function (client) { client.crash(); });
+      },
+      hangWorker: function () {
+        var python = drainer.python();
+        return python && python.then(function (client) { client.hang(); });
       }
     }
   };

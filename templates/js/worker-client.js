@@ -76,7 +76,8 @@ function speak(global, mode, port, stop, boot, failed, onError) {
       abandon: died,
       // test hook: a death the bridge is not told of (a shared worker is only left: its answers stop)
       terminate: function () { stop(); },
-      crash: function () { port.postMessage({ type: "crash" }); } // test hook: Python aborts
+      crash: function () { port.postMessage({ type: "crash" }); }, // test hook: Python aborts
+      hang: function () { port.postMessage({ type: "hang" }); } // test hook: the worker never answers again
     };
     var connectTimer = null;
     port.onmessage = function (event) {
@@ -226,7 +227,10 @@ export function startSharedWorker(global, config, base, boot, failed) {
   var seen = generation(global, config);
   // Checked against its hash first; the browser then loads the same URL (content-hashed, cached).
   return checkedSource(global, config, url).then(function () {
-    var worker = new global.SharedWorker(url, { type: "module", name: SHARED_NAME + "-" + seen, extendedLifetime: true });
+    // The name holds the worker file's (hashed) name: a page of a new bundle never meets the old bundle's
+    // worker under the same name with another URL, which the browser refuses.
+    var name = SHARED_NAME + " " + config.workerFile + " " + seen;
+    var worker = new global.SharedWorker(url, { type: "module", name: name, extendedLifetime: true });
     var port = worker.port;
     var left = false;
     var leave = function () {

@@ -212,6 +212,10 @@ export function defineWorker(scope, CONFIG) {
           }, function () { /* reported once, at boot */ });
         } else if (data.type === "crash" && ready) {
           ready.then(function (handle) { handle.crash(); }, function () { /* never booted */ });
+        } else if (data.type === "hang") {
+          // test hook: a worker stuck for good (as in a runaway loop), which no page can terminate
+          var until = Infinity;
+          while (Date.now() < until) { until = Infinity; }
         }
       };
     };

@@ -411,7 +411,9 @@ def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -
     env.collector.install(context, extra_hosts=collector_hosts(settings))
     if hook:
         env.hook_routes = _install_received_hook(context, server)
-    if os.environ.get(NO_SHARED_WORKER_ENV) == "1":
+    # Playwright's routes (the guard, a CDN's Pyodide served from node_modules) do not reach a SharedWorker's
+    # requests: with a CDN pyodide_url the worker is dedicated, so nothing it fetches can leave loopback.
+    if os.environ.get(NO_SHARED_WORKER_ENV) == "1" or settings.pyodide_url:
         force_dedicated_worker(context)
     page.on("console", lambda msg: env.console.append((msg.type, msg.text)))
     page.on("pageerror", lambda exc: env.page_errors.append(f"{exc.name}: {exc.message}"))

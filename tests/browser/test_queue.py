@@ -310,3 +310,34 @@ def test_a_dead_worker_is_replaced_and_entries_in_flight_arrive_once(env: Env, b
         # Later pages do not join the worker this tab gave up on: its generation moved on.
         assert env.page.evaluate("() => localStorage.getItem('clevertap_bridge_shared_worker')") == "1"
     assert not env.page_errors
+
+
+def test_a_hung_shared_worker_is_left_and_later_pages_start_another(env: Env, bundle: str) -> None:
+    """A shared worker stuck for good (a page cannot terminate it): the tab whose request times out leaves
+    it for a dedicated worker and delivers what was in flight, once; a page opened later does not join the
+    hung worker (its generation moved on) but starts a new shared one."""
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, [LOGIN, ["track", "Before Hang", {}]])
+    wait_bridge_idle(env)
+    assert _shared(env.page)
+    names = [f"After Hang {i}" for i in range(5)]
+    env.page.evaluate(
+        """names => window.ClevertapBridge.testHooks.hangWorker().then(() => {
+             names.forEach(n => rudderanalytics.track(n, {k: 1}));
+           })""",
+        names,
+    )
+    _wait_for_events(env, names, timeout=180)
+    assert env.page.evaluate("() => window.ClevertapBridge.sharedWorker") is False
+    assert env.page.evaluate("() => localStorage.getItem('clevertap_bridge_shared_worker')") == "1"
+    later = env.context.new_page()
+    later.on("console", lambda msg: env.console.append((msg.type, msg.text)))
+    later.goto(env.page.url)
+    later.wait_for_function("() => window.harness && window.harness.ready", timeout=120_000)
+    assert _shared(later)  # a new shared worker, not the hung one
+    later.evaluate("() => rudderanalytics.track('From The Later Page', {})")
+    _wait_for_events(env, ["From The Later Page"], timeout=120)
+    env.page.wait_for_timeout(1500)
+    _exactly_once(env, names + ["Before Hang", "From The Later Page"])
+    later.close()
