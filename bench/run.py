@@ -425,6 +425,9 @@ def visit(playwright: Any, site: Site, executable: str | None, variant: str, pro
         slow = profile.with_name(f"{profile.name}-{network}")
         try:
             with open_visitor(playwright, site, executable, slow) as visitor:
+                # Chromium's network emulation reaches a page and its dedicated workers, not a SharedWorker
+                # (a target of its own): throttled loads use the dedicated worker, which fetches the same files.
+                visitor.context.add_init_script("window.__clevertapBridgeNoSharedWorker = true;")
                 throttle(visitor, visitor.page, network)
                 result["net"][network] = {view: load_page(site, visitor, variant, view) for view in ("cold", "nav")}
                 visitor.check()

@@ -171,17 +171,20 @@ import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
     stdout: () => {}, stderr: (t) => process.stderr.write(t + "\\n"),
   });
   const startup = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
-  pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel");
+  // As the worker does: the wheel on sys.path as it is (zipimport), nothing unpacked.
+  pyodide.FS.writeFile("/lib/clevertap-bridge.whl", new Uint8Array(fs.readFileSync(wheel)));
+  pyodide.runPython("import sys; sys.path.insert(0, '/lib/clevertap-bridge.whl')");
   const handle = pyodide.pyimport("bridge.boundary").handle;
   const answers = JSON.parse(fs.readFileSync(requests, "utf8")).map((text) => handle(text));
   const modules = pyodide.runPython("import sys, json; json.dumps({m: getattr(sys.modules[m], '__file__', None) for m, s in [(m, getattr(v, '__spec__', None)) for m, v in list(sys.modules.items())] if s and type(s.loader).__name__ == 'zipimporter'})");
   const cached = pyodide.runPython(
-    "import sys, os, json, importlib.util; json.dumps(sorted(m for m, v in sys.modules.items() if m.startswith('bridge') and not os.path.isfile(importlib.util.cache_from_source(v.__file__))))");
+    "import sys, json; json.dumps(sorted(m for m, v in sys.modules.items() if m.startswith('bridge') and not v.__file__.endswith('.pyc')))");
   // The bridge's own error, raised from its bytecode: its traceback still shows the source line.
   const trace = pyodide.runPython(
     "import traceback, bridge.device._boundary as b\\ntry:\\n    b._event({'message': 1})\\nexcept Exception:\\n    trace = traceback.format_exc()\\ntrace");
   const bridge = pyodide.runPython("import sys, json; json.dumps(sorted(m for m in sys.modules if m.startswith('bridge')))");
-  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace, startup: JSON.parse(startup) }));
+  const after = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
+  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace, startup: JSON.parse(startup), after: JSON.parse(after) }));
 });
 """
 
@@ -211,15 +214,18 @@ def test_pyodide_runs_the_bridge_on_the_cut_standard_library(demo_bundle: Path, 
     result = json.loads(done.stdout)
     assert [json.loads(a) for a in result["answers"]] == [json.loads(handle(t)) for t in texts]
     assert "bridge.device" in result["bridge"] and "bridge.cloud" not in result["bridge"]
-    # The standard library came from the zip's bytecode, the bridge from its wheel's __pycache__.
+    # The standard library came from the zip's bytecode, the bridge from its wheel's (zipimport, no unpacking).
     from_zip = result["modules"]  # what zipimport loaded (frozen modules are not in the zip)
-    assert len(from_zip) > 100 and [m for m, f in from_zip.items() if not f.startswith("/lib/python314.zip/") or not f.endswith(".pyc")] == []
+    assert len(from_zip) > 100 and [m for m, f in from_zip.items() if not f.endswith(".pyc")] == []
+    assert {m for m, f in from_zip.items() if f.startswith("/lib/clevertap-bridge.whl/")} == set(result["bridge"])
     assert result["notCached"] == []
     # The patched package loader imports its archive modules when an archive is unpacked, not at start-up.
     assert "pyodide._package_loader" in result["startup"]
     assert {"zipfile", "shutil", "tempfile"} & set(result["startup"]) == set()
+    # Nor does the bridge: the wheel is read by zipimport, which is built in.
+    assert {"zipfile", "shutil", "tempfile"} & set(result["after"]) == set()
     assert 'raise BadRequest(f"message: {message!r} is not an object")' in result["trace"], result["trace"]
-    assert "bridge/device/_boundary.py" in result["trace"]
+    assert 'File "/lib/clevertap-bridge.whl/bridge/device/_boundary.py"' in result["trace"]
 
 
 def test_the_package_loader_patches_are_tied_to_the_pinned_pyodide() -> None:
@@ -391,7 +397,7 @@ def test_csp_names_the_sdk_host_clevertaps_data_hosts_and_wasm() -> None:
             "https://*.clevertap-prod.com",
             "https://d2r1yp2w7bby2u.cloudfront.net",
         ],
-        "worker-src": ["blob:"],
+        "worker-src": ["'self'", "blob:"],
         "connect-src": ["'self'", "https://*.clevertap-prod.com"],
     }
     proxied = csp_directives(
@@ -624,13 +630,11 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
             data = zf.read(name)
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert (digest, int(size)) == (f"sha256={expected}", len(data)), name
-        modules = {n for n in names if n.startswith("bridge/") and "/__pycache__/" not in n}
-        # Beside each module its bytecode for the pinned Pyodide (unchecked hash: the source is never read).
-        pycs = {n for n in names if "/__pycache__/" in n}
-        assert pycs == {
-            n.rsplit("/", 1)[0] + "/__pycache__/" + n.rsplit("/", 1)[1][: -len(".py")] + ".cpython-314.pyc"
-            for n in modules if n.endswith(".py")
-        }
+        modules = {n for n in names if n.startswith("bridge/") and not n.endswith(".pyc")}
+        # Beside each module its bytecode for the pinned Pyodide, where zipimport looks (unchecked hash: the
+        # source is never read to import, only to show a traceback's lines).
+        pycs = {n for n in names if n.endswith(".pyc")}
+        assert pycs == {n + "c" for n in modules if n.endswith(".py")}
         assert {_hash_pyc_flags(zf.read(n)) for n in pycs} == {1}
     # The browser gets the core and device mode; cloud mode and the build side stay on the server.
     assert not {m for m in modules if m.startswith(("bridge/cloud/", "bridge/build/"))}

@@ -46,7 +46,7 @@ from ..device._browser import DISPLAY_NAME, INTEGRATION_NAME, START_SETTINGS, br
 from ..errors import BuildError, SettingsError
 from ._js import bundle_js
 from ._manifest import build_manifest, csp_directives, csp_header, sri
-from ._stdlib import CACHE_TAG, PYODIDE_ROOTS, STDLIB_PREFIX, WHEEL_PREFIX, bytecode_stdlib, compile_zips, cut_stdlib
+from ._stdlib import PYODIDE_ROOTS, STDLIB_PREFIX, WHEEL_PATH, WHEEL_PREFIX, bytecode_stdlib, compile_zips, cut_stdlib
 from ._wheel import build_wheel, wheel_name, wheel_sources, wheel_stdlib_imports
 
 __all__ = [
@@ -285,7 +285,7 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
             if name == "pyodide.js":
                 pyodide_integrity = integrity
     # Bytecode only beside the bundle's own Pyodide: another Pyodide may be another Python.
-    wheel_bytes = build_wheel(PACKAGE_DIR, __version__, wheel_pycs, CACHE_TAG)
+    wheel_bytes = build_wheel(PACKAGE_DIR, __version__, wheel_pycs)
     wheel = hashed_name(wheel_name(__version__), wheel_bytes)
     wheel_integrity = write(wheel, wheel_bytes)
 
@@ -296,6 +296,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "version": __version__,
         "wheelFile": wheel,
         "wheelIntegrity": wheel_integrity,
+        # The wheel goes on sys.path as it is (zipimport): no unpacking, no zipfile/shutil/tempfile imports.
+        "wheelPath": WHEEL_PATH,
         "pyodideIntegrity": pyodide_integrity,
         "pyodideDir": pyodide_dir,
         # The cut standard library ships only with the bundle's own Pyodide; a CDN copy brings its own.

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import BuildError
 
-__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports", "compile_zips", "bytecode_stdlib", "STDLIB_PREFIX", "WHEEL_PREFIX", "CACHE_TAG", "patch_stdlib_file", "STDLIB_PATCHES"]
+__all__ = ["PYODIDE_ROOTS", "NOT_SHIPPED", "cut_stdlib", "stdlib_imports", "compile_zips", "bytecode_stdlib", "STDLIB_PREFIX", "WHEEL_PATH", "WHEEL_PREFIX", "CACHE_TAG", "patch_stdlib_file", "STDLIB_PATCHES"]
 
 # What Pyodide 314 imports from the zip while it starts (sys.modules after loadPyodide, measured under
 # Node), plus what pyodide.unpackArchive (zipfile) and the usual text codecs need. The closure of these
@@ -316,8 +316,10 @@ def _parents(directory: str) -> list[str]:
 # pyc (PEP 552) are loaded as they are. Figures in docs/benchmark.md.
 PYCOMPILE = Path(__file__).with_name("pycompile.mjs")
 STDLIB_PREFIX = "/lib/python314.zip/"  # where Pyodide puts stdLibURL's zip (sys.path)
-WHEEL_PREFIX = "/home/pyodide/"  # where unpackArchive puts the wheel (the import fixes the name anyway)
-CACHE_TAG = "cpython-314"  # sys.implementation.cache_tag of the pinned Pyodide: __pycache__/x.<tag>.pyc
+# Where the worker writes the wheel, put on sys.path as it is (zipimport): the bytecode names its files there.
+WHEEL_PATH = "/lib/clevertap-bridge.whl"
+WHEEL_PREFIX = WHEEL_PATH + "/"
+CACHE_TAG = "cpython-314"  # sys.implementation.cache_tag of the pinned Pyodide: checked when compiling
 
 
 def compile_zips(pyodide_dir: Path, sources: list[tuple[bytes, str]], cache: Path) -> list[dict[str, bytes]]:

@@ -126,19 +126,18 @@ def wheel_sources(package_dir: Path) -> list[tuple[str, bytes]]:
     return [(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)]
 
 
-def build_wheel(package_dir: Path, version: str, bytecode: dict[str, bytes] | None = None, cache_tag: str = "") -> bytes:
+def build_wheel(package_dir: Path, version: str, bytecode: dict[str, bytes] | None = None) -> bytes:
     """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files.
 
     ``bytecode`` (``{"bridge/x.py": pyc}``, unchecked-hash pyc of the runtime's Python) goes in as
-    ``bridge/__pycache__/x.<cache_tag>.pyc`` beside each source: the import reads the bytecode, and
-    tracebacks still show the source lines of the bridge's own errors.
+    ``bridge/x.pyc`` beside each source, the layout zipimport reads: the worker puts the wheel itself on
+    ``sys.path``, the import reads the bytecode, and tracebacks still show the source lines of the
+    bridge's own errors (zipimport gives linecache the source beside).
     """
     package = package_dir.name
     dist_info = f"{DIST_NAME}-{version}.dist-info"
     entries: list[tuple[str, bytes]] = wheel_sources(package_dir)
-    for name, pyc in sorted((bytecode or {}).items()):
-        folder, _, module = name.rpartition("/")
-        entries.append((f"{folder}/__pycache__/{module[: -len('.py')]}.{cache_tag}.pyc", pyc))
+    entries += [(name + "c", pyc) for name, pyc in sorted((bytecode or {}).items())]
     entries.append(
         (
             f"{dist_info}/METADATA",
