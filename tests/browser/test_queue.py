@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Env, force_dedicated_worker, source_config
+from .conftest import NO_SHARED_WORKER_ENV, Env, force_dedicated_worker, session_settings, source_config
 from .e2e import (
     bridge_log,
     cpython_calls,
@@ -69,7 +69,14 @@ def worker_mode(request: pytest.FixtureRequest, env: Env) -> str:
     Chromium), and forced off, a dedicated worker per tab (the fallback of other browsers)."""
     if request.param == "dedicated":
         force_dedicated_worker(env.context)
+    else:
+        _needs_shared()
     return str(request.param)
+
+
+def _needs_shared() -> None:
+    if os.environ.get(NO_SHARED_WORKER_ENV) == "1" or session_settings().pyodide_url:
+        pytest.skip(f"the shared worker is forced off in this run ({NO_SHARED_WORKER_ENV}=1, or a CDN pyodide_url)")
 
 
 def _shared(page: Any) -> bool:
@@ -316,6 +323,7 @@ def test_a_hung_shared_worker_is_left_and_later_pages_start_another(env: Env, bu
     """A shared worker stuck for good (a page cannot terminate it): the tab whose request times out leaves
     it for a dedicated worker and delivers what was in flight, once; a page opened later does not join the
     hung worker (its generation moved on) but starts a new shared one."""
+    _needs_shared()
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)
     run_calls(env, [LOGIN, ["track", "Before Hang", {}]])
