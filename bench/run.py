@@ -50,7 +50,7 @@ from .cpu import ThreadTimes, browser_pid, thread_times
 from .site import SITE_HOST, BenchServer, Logged, host_resolver_rules, is_bench_host, make_certificate
 from .timeline import write_svg
 
-__all__ = ["main", "VARIANTS", "TARGETS", "summarize", "table", "markdown", "update_readme"]
+__all__ = ["main", "VARIANTS", "TARGETS", "summarize", "table", "markdown", "readme_block", "update_readme"]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -698,6 +698,51 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The README's short form: the rows a reader compares first, and each target's verdict in a word; the
+# full table and what would close each miss are docs/benchmark.md's block.
+README_ROWS = (
+    "cold.first_event_ms", "warm.first_event_ms", "nav.first_event_ms", "tab.first_event_ms",
+    "cold.bytes_analytics", "cold.bytes", "cold.bytes_gzip", "net.cable.cold.lcp_ms", "memory.three_tabs",
+    "burst.ms", "burst.duplicates",
+)
+
+
+def readme_block(results: dict[str, Any]) -> str:
+    """The README's block: the key medians beside direct's, and each target met or missed by how much."""
+    medians, ratios = results["medians"], results["ratios"]
+    variants = [v for v in VARIANTS if v in medians]
+    labels = {key: (label, unit, scale) for key, label, unit, scale in METRICS}
+    lines = [
+        f"Last run: {results['generated']}, {results['config']['runs']} runs per variant, "
+        f"load average {results['machine']['load_average_before'][0]:.1f} before; every figure, and what "
+        "would close each miss: [docs/benchmark.md](docs/benchmark.md).",
+        "",
+        "| median (ratio to direct) | " + " | ".join(variants) + " |",
+        "|---|" + "---|" * len(variants),
+    ]
+    for key in README_ROWS:
+        label, unit, scale = labels[key]
+        cells = [_cell(medians[v].get(key), unit, scale, ratios[v].get(key) if v != "direct" else None) for v in variants]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    shown = [v for v in ("bridge", "standalone") if any(t["variant"] == v for t in results["targets"])]
+    if shown:
+        lines += ["", "| target | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
+        for target in TARGETS:
+            cells = []
+            for variant in shown:
+                t = next((t for t in results["targets"] if t["variant"] == variant and t["id"] == target.id), None)
+                if t is None:
+                    cells.append("not measured")
+                elif t["met"]:
+                    cells.append("met")
+                elif t["value"] is None:
+                    cells.append(t["verdict"])
+                else:
+                    cells.append(f"**missed** by {_amount(t['missed_by'], t['unit'])}")
+            lines.append(f"| {target.what} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def update_readme(readme: Path, block: str) -> bool:
     """Put ``block`` between the README's bench markers; False (nothing written) when they are missing."""
     if not readme.is_file():
@@ -854,7 +899,9 @@ def _write(args: argparse.Namespace, results: dict[str, Any], runs: list[dict[st
             del results["cloud"]
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_svg(results, args.out / "timeline.svg")
-    readme = not args.no_readme and update_readme(ROOT / "README.md", markdown(results))
+    readme = not args.no_readme and update_readme(ROOT / "README.md", readme_block(results))
+    if not args.no_readme:
+        update_readme(ROOT / "docs" / "benchmark.md", markdown(results))
     print()
     print(table(results))
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'timeline.svg'}" + (" and README.md's results" if readme else "")
