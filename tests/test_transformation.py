@@ -115,7 +115,7 @@ def test_anything_else_is_an_error_naming_the_file_and_what_came_back(kind: str,
     [outcome] = make(EVENT_RULES).run([{**TRACK, "event": kind}], "cloudMode")
     assert outcome == Outcome(
         [],
-        error=f"transformation: {reason}",
+        error=reason,
         warnings=[f"transformation: messageId 'm1': {reason}; dropped (on_transformation_error = drop)"],
     )
 
@@ -140,7 +140,7 @@ def test_a_raise_drops_the_event_with_a_warning_naming_message_id_and_last_frame
     [outcome] = make(RAISES).run([TRACK], "cloudMode")
     assert outcome == Outcome(
         [],
-        error="transformation: KeyError: 'properties' (at t.py:4 in helper)",
+        error="KeyError: 'properties' (at t.py:4 in helper)",
         warnings=["transformation: messageId 'm1': KeyError: 'properties' (at t.py:4 in helper); dropped (on_transformation_error = drop)"],
     )
 
@@ -218,7 +218,7 @@ def test_a_raise_in_transform_batch_fails_the_whole_batch() -> None:
     assert outcomes[0].warnings == [
         "transformation: messageId 'a': ValueError: boom (at t.py:8 in transformBatch); sent untransformed (on_transformation_error = send_untransformed)"
     ]
-    assert make(BATCH).run(events, "cloudMode")[1].error == "transformation: ValueError: boom (at t.py:8 in transformBatch)"
+    assert make(BATCH).run(events, "cloudMode")[1].error == "ValueError: boom (at t.py:8 in transformBatch)"
 
 
 def test_batch_timeout_defaults_to_four_seconds() -> None:
@@ -244,7 +244,7 @@ def test_a_forever_loop_is_stopped_and_handled_as_a_raise(body: str, lines: str)
     [outcome, after] = t.run([TRACK, 5], "deviceMode")
     assert time.monotonic() - started < 1.0
     # Where the deadline strikes within the loop depends on timing: any line of the loop is right.
-    assert re.fullmatch(rf"transformation: stopped after 100 ms \(at t\.py:{lines}\)", outcome.error or "")
+    assert re.fullmatch(rf"stopped after 100 ms \(at t\.py:{lines}\)", outcome.error or "")
     assert after == Outcome([5])  # type: ignore[list-item]
 
 

@@ -89,8 +89,8 @@ class Outcome:
     """What became of one input event.
 
     ``messages`` go on to the mapping, in order (none: the event was filtered, or failed under
-    ``drop``). ``error`` is the failed-file reason (``transformation: ...``) when it failed and is not
-    sent; ``warnings`` and ``debug`` are lines for the console or the run's output, as are ``logs``
+    ``drop``). ``error`` says why, when it failed and is not sent (cloud mode's failed file writes it
+    as ``transformation: <error>``); ``warnings`` and ``debug`` are lines for the console or the run's output, as are ``logs``
     (the transformation's own ``log()`` lines).
     """
 
@@ -347,7 +347,7 @@ class Transformation:
                 outcomes.append(Outcome([event], warnings=[warning]))
             else:
                 warning = f"transformation: {label}: {reason}; dropped (on_transformation_error = drop)"
-                outcomes.append(Outcome([], error=f"transformation: {reason}", warnings=[warning]))
+                outcomes.append(Outcome([], error=reason, warnings=[warning]))
         return outcomes
 
     def _batch(self, events: Sequence[object], mode: str) -> list[Outcome]:
