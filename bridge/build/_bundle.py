@@ -41,6 +41,7 @@ from .. import __version__
 from ..core import Settings
 from ..device import INTEGRATION_KEYS, QUEUES, WEB_PUSH_QUEUE, init_calls, start_values, web_push_calls
 from ..errors import BuildError, SettingsError
+from ..transformation import SITE_SOURCE, Transformation
 from ._manifest import build_manifest, csp_directives, csp_header, sri
 from ._stdlib import PYODIDE_ROOTS, cut_stdlib
 from ._wheel import build_wheel, wheel_name, wheel_stdlib_imports
@@ -144,11 +145,12 @@ def _setting_names() -> dict[str, str]:
 
     The passcode is not a browser setting: its names are left out with it, and so is api_url (cloud
     mode's). Nor are in_app and web_push: the CSP, the service worker and the notifications call are
-    fixed when the bundle is built.
+    fixed when the bundle is built; nor the transformation's three, fixed with the file in the wheel.
     """
     names: dict[str, str] = {}
+    fixed = ("passcode", "api_url", "in_app", "web_push", "transformation", "on_transformation_error", "transformation_timeout_ms")
     for f in dataclasses.fields(Settings):
-        if f.name in ("passcode", "api_url", "in_app", "web_push"):
+        if f.name in fixed:
             continue
         names[f.name] = f.name
         if f.metadata.get("alias"):
@@ -216,15 +218,29 @@ def _lock_info(root: Path) -> dict[str, Any] | None:
     return {"info": info, "packages": {}}
 
 
-def pyodide_files(root: Path) -> dict[str, bytes]:
-    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut."""
+def site_transformation(settings: Settings) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """The site's transformation as the wheel's extra file, and the modules it imports (for the stdlib cut).
+
+    Checked as the worker will load it; a bad file fails the build with one line ``FILE:LINE: what``.
+    Only that one file ships: nothing else of the directory it is in.
+    """
+    transformation = Transformation.from_settings(settings)
+    if transformation is None:
+        return {}, ()
+    path = f"{PACKAGE_DIR.name}/{SITE_SOURCE.relative_to(PACKAGE_DIR).as_posix()}"
+    return {path: transformation.source.encode("utf-8")}, transformation.imports
+
+
+def pyodide_files(root: Path, extra_roots: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut
+    (to what Pyodide, the wheel and ``extra_roots``, the transformation's imports, import)."""
     files: dict[str, bytes] = {}
     for name in PYODIDE_FILES:
         source = root / "node_modules" / "pyodide" / name
         if not source.is_file():
             raise BuildError(f"{source}: missing from the Pyodide package: run `make install-npm`")
         files[name] = source.read_bytes()
-    roots = sorted(set(PYODIDE_ROOTS) | wheel_stdlib_imports(PACKAGE_DIR))
+    roots = sorted(set(PYODIDE_ROOTS) | wheel_stdlib_imports(PACKAGE_DIR) | set(extra_roots))
     files[STDLIB_FILE], _ = cut_stdlib(files[STDLIB_FILE], roots)
     return files
 
@@ -287,14 +303,15 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
 
     pyodide_integrity: str | None = None
     pyodide_dir: str | None = None
+    site_files, site_imports = site_transformation(settings)
     if settings.pyodide_url is None:
-        runtime = pyodide_files(root)
+        runtime = pyodide_files(root, site_imports)
         pyodide_dir = "pyodide-" + _short_hash(*(name.encode() + b"\0" + runtime[name] for name in sorted(runtime))) + "/"
         for name, data in runtime.items():
             integrity = write(pyodide_dir + name, data)
             if name == "pyodide.js":
                 pyodide_integrity = integrity
-    wheel_bytes = build_wheel(PACKAGE_DIR, __version__)
+    wheel_bytes = build_wheel(PACKAGE_DIR, __version__, site_files)
     wheel = hashed_name(wheel_name(__version__), wheel_bytes)
     wheel_integrity = write(wheel, wheel_bytes)
 

@@ -121,13 +121,20 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
 
 
-def build_wheel(package_dir: Path, version: str) -> bytes:
-    """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files."""
+def build_wheel(package_dir: Path, version: str, extra: dict[str, bytes] | None = None) -> bytes:
+    """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files.
+
+    ``extra`` adds files by their path in the wheel (the site's transformation source), so that the
+    wheel's SRI hash covers them too.
+    """
     package = package_dir.name
     dist_info = f"{DIST_NAME}-{version}.dist-info"
     entries: list[tuple[str, bytes]] = [
-        (f"{package}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)
+        (f"{package}/{path.relative_to(package_dir).as_posix()}", path.read_bytes())
+        for path in wheel_modules(package_dir)
+        if f"{package}/{path.relative_to(package_dir).as_posix()}" not in (extra or {})
     ]
+    entries.extend((extra or {}).items())
     entries.append(
         (
             f"{dist_info}/METADATA",

@@ -19,6 +19,7 @@ from ._runtime import (
     ENTRY_POINTS,
     NOT_IN_BROWSER,
     ON_ERROR,
+    SITE_SOURCE,
     SOURCE_TYPES,
     Outcome,
     Transformation,
@@ -36,4 +37,5 @@ __all__ = [
     "DEFAULT_TIMEOUT_MS",
     "DESTINATION_TYPE",
     "SOURCE_TYPES",
+    "SITE_SOURCE",
 ]

@@ -36,7 +36,12 @@ __all__ = [
     "DESTINATION_TYPE",
     "SOURCE_TYPES",
     "check_imports",
+    "SITE_SOURCE",
 ]
+
+# Where the build puts the site's file inside the browser wheel (bridge.build): not a module, so that
+# nothing imports or byte-compiles it; the boundary reads it once (bridge.device._boundary).
+SITE_SOURCE = Path(__file__).resolve().parent / "site_transformation.txt"
 
 ENTRY_POINTS = ("transformEvent", "transformBatch")
 ON_ERROR = ("drop", "send_untransformed")
