@@ -2,6 +2,7 @@
 
     clevertap-bridge send EVENTS --settings FILE [--api-url URL] [--failed FILE] [--dry-run]
     clevertap-bridge delete --settings FILE [--api-url URL] (USER_ID... | --from FILE)
+    clevertap-bridge test-transformation FILE [--input PATH] [--expected PATH] [--settings FILE] [--browser]
 
 The work is :mod:`bridge.pipeline`'s; this module reads the arguments and settings, owns the
 terminal (progress bar, Ctrl-C, summary) and the failed file. Exit status: 0 when everything was
@@ -27,6 +28,7 @@ from typing import IO, Any
 from .cloud import MAX_BATCH_RECORDS, Deleter, RetryPolicy, Tally, Uploader, cloud_config
 from .core import Settings, load_settings
 from .errors import SettingsError
+from .transformation import _cli as transformation_cli
 
 __all__ = ["main", "build_parser"]
 
@@ -42,7 +44,7 @@ class UsageError(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Send RudderStack events to CleverTap, or delete users (cloud mode).")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{send,delete}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{send,delete,test-transformation}")
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--settings", required=True, metavar="FILE", help="the TOML settings (account_id, passcode, region, ...)")
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("user_ids", nargs="*", metavar="USER_ID", help="user ids to delete")
     delete.add_argument("--from", dest="from_file", metavar="FILE", help="a file of user ids, one a line (- for standard input)")
     common(delete)
+    transformation_cli.add_parser(commands)  # its code is bridge.transformation's
     return parser
 
 
@@ -337,6 +340,8 @@ def _run_with(args: argparse.Namespace, files: contextlib.ExitStack) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 delivered, 1 something failed, 2 usage or settings)."""
     args = build_parser().parse_args(argv)
+    if args.command == "test-transformation":
+        return transformation_cli.main(args)
     try:
         return _run(args)
     except UsageError as error:

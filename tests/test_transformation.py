@@ -231,10 +231,10 @@ def test_batch_timeout_defaults_to_four_seconds() -> None:
     "body, lines",
     [
         ("    while True: pass\n", "2 in transformEvent"),
-        ("    n = 0\n    while True:\n        n += 1\n", "[34] in transformEvent"),
+        ("    n = 0\n    while True:\n        n += 1\n", "3 in transformEvent"),
         ("    import itertools\n    return sum(1 for _ in itertools.count())\n", "3 in (transformEvent|<genexpr>)"),
         ("    return helper()\n\ndef helper():\n    while True:\n        try:\n            pass\n        except Exception:\n            pass\n",
-         "[5-9] in helper"),
+         "5 in helper"),
     ],
     ids=["one-line-loop", "loop", "generator-in-c", "except-exception"],
 )
@@ -243,7 +243,7 @@ def test_a_forever_loop_is_stopped_and_handled_as_a_raise(body: str, lines: str)
     started = time.monotonic()
     [outcome, after] = t.run([TRACK, 5], "deviceMode")
     assert time.monotonic() - started < 1.0
-    # Where the deadline strikes within the loop depends on timing: any line of the loop is right.
+    # Where the deadline strikes within a loop is chance: the report names the outermost loop's line.
     assert re.fullmatch(rf"stopped after 100 ms \(at t\.py:{lines}\)", outcome.error or "")
     assert after == Outcome([5])  # type: ignore[list-item]
 

@@ -20,6 +20,8 @@ __all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_st
 # What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
 # The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
 SERVER_ONLY = frozenset({"cloud", "build", "delivery", "bundle", "cli", "__main__", "pipeline"})
+# Modules deeper down that stay on the server: the transformation's command line and cloud-mode glue.
+SERVER_ONLY_MODULES = frozenset({"transformation/_cli", "transformation/_cloud", "transformation/_browser"})
 BUILD_ONLY = SERVER_ONLY  # the name this set had before the subpackages
 
 # 1980-01-01, the earliest time a zip entry can carry: a fixed date makes the bytes reproducible.
@@ -84,7 +86,7 @@ def wheel_modules(package_dir: Path) -> list[Path]:
     kept: list[Path] = []
     for path in sorted(package_dir.rglob("*.py")):
         parts = path.relative_to(package_dir).with_suffix("").parts
-        if parts[0] in SERVER_ONLY or "__pycache__" in parts:
+        if parts[0] in SERVER_ONLY or "/".join(parts) in SERVER_ONLY_MODULES or "__pycache__" in parts:
             continue
         source = path.read_text(encoding="utf-8")
         outside = sorted(_imports(source) - allowed)

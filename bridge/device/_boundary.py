@@ -26,7 +26,8 @@ escapes), so that no text (not even a lone surrogate) can stop the answer from c
 With a ``transformation`` in the settings, each event request's message first goes through the site's
 transformation (bridge.transformation; its source is the one file the build put in the wheel), in the
 same batch and before the mapping; a request with ``"untransformed": true`` skips it (the page asks this
-for an entry whose transformation it had to stop). An event's answer then also carries ``"logs"`` (the
+for an entry whose transformation it had to stop), and ``"echoTransformed": true`` adds the transformed
+messages to the answer (``"transformed"``: test-transformation --browser compares them). An event's answer then also carries ``"logs"`` (the
 transformation's ``log()`` lines); a filtered event is an error answer with ``"debug": true``; a failed
 one is an error (``drop``) or the untransformed event's calls with a warning (``send_untransformed``).
 What the transformation raises is always an answer, never an exception. ``progress``, given by the
@@ -51,7 +52,7 @@ from ..errors import BadRequest, BridgeError, EventError, TransformationError, U
 from ..transformation import SITE_SOURCE, Outcome, Transformation
 from ._emit import init_calls, privacy_calls, start_values, translate
 
-__all__ = ["handle", "handle_batch", "transformation_for", "KINDS"]
+__all__ = ["handle", "handle_batch", "transformation_for", "preload", "KINDS"]
 
 
 class _Shared:
@@ -88,12 +89,22 @@ def _read_settings(request: dict[str, Any]) -> Settings:
 _LOADED: dict[tuple[str, str, int | None], Transformation] = {}
 
 
+def _key(settings: Settings) -> tuple[str, str, int | None]:
+    return (Path(settings.transformation or "").name, settings.on_transformation_error, settings.transformation_timeout_ms)
+
+
+def preload(transformation: Transformation, settings: Settings) -> None:
+    """Answer for ``settings`` with ``transformation`` rather than the wheel's source: the CPython side of
+    ``test-transformation --browser``, which compares these answers with the worker's."""
+    _LOADED[_key(settings)] = transformation
+
+
 def transformation_for(settings: Settings) -> Transformation | None:
     """The transformation ``settings`` name, from the source the build put in the wheel (or None)."""
     if settings.transformation is None:
         return None
     name = Path(settings.transformation).name
-    key = (name, settings.on_transformation_error, settings.transformation_timeout_ms)
+    key = _key(settings)
     if key not in _LOADED:
         try:
             source = SITE_SOURCE.read_text(encoding="utf-8")
@@ -151,7 +162,9 @@ def _event(request: dict[str, Any], shared: _Shared, outcome: Outcome | None) ->
     if outcome is None:
         translation = translate(message, settings)
         return {"calls": translation.calls, "warnings": list(translation.warnings)}
-    logs = {"logs": outcome.logs} if outcome.logs else {}
+    logs: dict[str, Any] = {"logs": outcome.logs} if outcome.logs else {}
+    if request.get("echoTransformed") is True:  # test-transformation --browser compares the events too
+        logs["transformed"] = outcome.messages
     if outcome.error is not None:
         return {"error": f"EventError: {outcome.warnings[0]}", **logs}
     if not outcome.messages:

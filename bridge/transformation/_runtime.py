@@ -142,15 +142,32 @@ def check_imports(tree: ast.AST, filename: str) -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
-def _frame_in(tb: TracebackType | None, filename: str) -> str:
-    """``FILE:LINE in FUNCTION`` of the last traceback frame inside the transformation file."""
+def _frame_in(tb: TracebackType | None, filename: str, lines: dict[int, int] | None = None) -> str:
+    """``FILE:LINE in FUNCTION`` of the last traceback frame inside the transformation file; ``lines``
+    maps a line to the one reported instead."""
     where = ""
     while tb is not None:
         code = tb.tb_frame.f_code
         if code.co_filename == filename:
-            where = f"{filename}:{tb.tb_lineno} in {code.co_name}"
+            where = f"{filename}:{(lines or {}).get(tb.tb_lineno, tb.tb_lineno)} in {code.co_name}"
         tb = tb.tb_next
     return where
+
+
+def _outermost_loops(tree: ast.AST) -> dict[int, int]:
+    """Each line inside a loop -> the line of the outermost loop holding it (within one function).
+
+    A time-out names that loop: where in the loop the deadline struck is chance, the loop is not."""
+    found: dict[int, int] = {}
+    for node in ast.walk(tree):  # breadth first: outer loops come before the loops inside them
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                if found.get(line, 0) < node.lineno:
+                    found.pop(line, None)  # a loop outside a def does not swallow the def's own loops
+        if isinstance(node, (ast.While, ast.For, ast.AsyncFor)):
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1):
+                found.setdefault(line, node.lineno)
+    return found
 
 
 def _describe(value: object) -> str:
@@ -185,6 +202,7 @@ class Transformation:
     timeout_ms: int = 1000
     imports: tuple[str, ...] = ()
     loop_lines: frozenset[int] = frozenset()
+    loops: dict[int, int] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_source(cls, source: str, filename: str, on_error: str = "drop", timeout_ms: int | None = None) -> Transformation:
@@ -238,7 +256,7 @@ class Transformation:
         except TypeError:
             noun = "event" if entry == "transformEvent" else "events"
             raise TransformationError(f"{filename}:{node.lineno}: {entry} must take two arguments ({noun}, metadata)") from None
-        return cls(filename, source, entry, function, on_error, limit, imports, loop_lines)
+        return cls(filename, source, entry, function, on_error, limit, imports, loop_lines, _outermost_loops(tree))
 
     @classmethod
     def load(cls, path: str | Path, on_error: str = "drop", timeout_ms: int | None = None, name: str | None = None) -> Transformation:
@@ -342,7 +360,7 @@ class Transformation:
         if isinstance(exc, _Refused):
             reason = str(exc)
         else:
-            where = _frame_in(exc.__traceback__, self.filename)
+            where = _frame_in(exc.__traceback__, self.filename, self.loops if isinstance(exc, Timeout) else None)
             what = f"stopped after {self.timeout_ms} ms" if isinstance(exc, Timeout) else f"{type(exc).__name__}: {exc}"
             reason = f"{what} (at {where})" if where else what
         outcomes = []
