@@ -4,6 +4,7 @@ the bundle's own worker and compares every answer (calls, warnings, log lines, t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,108 @@ def test_a_difference_between_cpython_and_pyodide_fails(tmp_path: Path, capsys: 
     assert status == 1
     assert "  --- CPython (device answers)" in out and "  +++ Pyodide in Chromium" in out
     assert '  -        "platform": "linux",' in out and '  +        "platform": "emscripten",' in out
+
+
+# -- end to end: the real RudderStack and CleverTap SDKs, the transformation in the bundle's worker --------
+
+SITE = """\
+import hashlib
+
+def transformEvent(event, metadata):
+    name = event.get("event")
+    if event.get("type") == "identify":
+        traits = event.get("context", {}).get("traits", {})
+        if "email" in traits:
+            traits["email"] = hashlib.sha256(traits["email"].encode()).hexdigest()
+        traits["plan"] = "gold"
+        return event
+    if name == "Ignored":
+        return None
+    if name == "Split":
+        return [dict(event, event="Split A"), dict(event, event="Split B")]
+    if name == "Boom":
+        raise ValueError("boom")
+    if name == "Loop":
+        while True:
+            pass
+    return event
+"""
+CALLS = [
+    ["identify", "tf-user", {"email": "tf@example.com"}],
+    ["track", "Ignored", {"n": 1}],
+    ["track", "Split", {"n": 2}],
+    ["track", "Boom", {"n": 3}],
+    ["track", "Loop", {"n": 4}],
+    ["track", "After", {"n": 5}],
+]
+
+
+def _site_bundle(server: Any, work: Path, policy: str) -> str:
+    from .conftest import TEST_SETTINGS, build_bundle
+
+    (work / "site.py").write_text(SITE)
+    settings = {**TEST_SETTINGS, "transformation": "site.py", "on_transformation_error": policy, "transformation_timeout_ms": 300}
+    return build_bundle(server, work, settings, prefix=f"bundle-tf-{policy}")
+
+
+@pytest.fixture(scope="module")
+def site_bundles(server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    # Built before any test's env, whose routes hook the bundles mounted by then.
+    return {policy: _site_bundle(server, tmp_path_factory.mktemp(f"tf-{policy}"), policy) for policy in ("drop", "send_untransformed")}
+
+
+@pytest.mark.parametrize("policy", ["drop", "send_untransformed"])
+def test_the_transformation_runs_in_the_worker_before_the_mapping(policy: str, site_bundles: dict[str, str], env: Any) -> None:
+    """A drop, a fan-out, a raise and a forever loop under each policy, and changed identify traits: the
+    applied calls and the wire are what CPython answers for the same messages; the event after the loop
+    arrives once; nothing on the page throws."""
+    import json
+
+    from bridge.core import Settings
+    from bridge.device import _boundary
+    from bridge.transformation import Transformation
+
+    from .conftest import TEST_SETTINGS
+    from .e2e import (
+        assert_wire,
+        bridge_log,
+        cpython_init_calls,
+        expected_wire,
+        open_harness,
+        run_calls,
+        wait_bridge_idle,
+        wait_harness_ready,
+    )
+
+    bundle = site_bundles[policy]
+    open_harness(env, "v3.html", destSDKBaseURL=bundle, integrations={"All": True}, writeKey="TEST_WRITE_KEY", calls=[], build="modern")
+    wait_harness_ready(env)
+    run_calls(env, CALLS)
+    messages = [r["message"] for r in env.wait_for_received(len(CALLS))]
+    wait_bridge_idle(env)
+
+    settings = Settings.from_config({**TEST_SETTINGS, "transformation": "site.py", "on_transformation_error": policy,
+                                     "transformation_timeout_ms": 300})
+    _boundary.preload(Transformation.from_source(SITE, "site.py", policy, 300), settings)
+    answers = _boundary.handle_batch([{"id": i, "kind": "event", "message": m} for i, m in enumerate(messages)], settings.to_config())
+    want = [call for answer in answers for call in answer.get("calls", [])]
+    names = [call[1] for call in want if call[0] == "event"]
+    if policy == "drop":
+        assert names == ["Split A", "Split B", "After"]
+    else:
+        assert names == ["Split A", "Split B", "Boom", "Loop", "After"]
+    login = next(call for call in want if call[0] == "onUserLogin")
+    assert login[1]["Site"]["plan"] == "gold" and login[1]["Site"]["Email"] != "tf@example.com"
+
+    assert [c for r in bridge_log(env, "applied") for c in r["calls"]] == json.loads(json.dumps(want))
+    assert_wire(env, expected_wire(cpython_init_calls(settings, None), want))
+    dropped = [r["text"] for r in bridge_log(env, "dropped")]
+    if policy == "drop":
+        assert dropped == [
+            f"EventError: transformation: messageId {messages[3]['messageId']!r}: ValueError: boom (at site.py:16 in transformEvent);"
+            " dropped (on_transformation_error = drop)",
+            f"EventError: transformation: messageId {messages[4]['messageId']!r}: stopped after 300 ms (at site.py:18 in transformEvent);"
+            " dropped (on_transformation_error = drop)",
+        ]
+    else:
+        assert dropped == []
