@@ -7,8 +7,9 @@ frames each line event compares a monotonic clock with the deadline. A loop writ
 traced per opcode instead (about 6x the cost of line tracing, paid only there).
 
 Measured on CPython 3.11 (a one-million-step ``for`` loop in the file, the worst case: nothing but
-traced lines): 0.09 s untraced, 0.26 s line-traced, 1.6 s opcode-traced. A typical transformation
-runs a few dozen lines per event, a few microseconds of tracing.
+traced lines): 0.09 s untraced, 0.26 s line-traced, 1.6 s opcode-traced on an idle core (figures:
+tests/test_bench_transformation.py). A typical transformation runs a few dozen lines per event, a few
+microseconds of tracing.
 
 What this cannot stop: time spent inside one C call (``re`` on a pathological pattern,
 ``sum(range(10**12))``): no Python line runs meanwhile. The browser stops those by terminating the
