@@ -46,7 +46,7 @@ def test_per_event_cost_of_a_transformation(monkeypatch: pytest.MonkeyPatch) -> 
         _boundary.preload(Transformation.from_source(source, "site.py"), Settings.from_config(with_file, require_account=False))
         answers = _boundary.handle_batch(requests, with_file)
         assert len(answers) == len(messages)
-        figures[f"mapping + {name}"] = _best_us(lambda: _boundary.handle_batch(requests, with_file)) / len(messages)
+        figures[f"mapping + {name}"] = _best_us(lambda w=with_file: _boundary.handle_batch(requests, w)) / len(messages)
     # The trace function's share on a loop that does nothing but run traced lines (its worst case).
     t = Transformation.from_source(LOOP, "loop.py", timeout_ms=60_000)
     traced = _best_us(lambda: t.run([{"type": "track"}], "deviceMode"), rounds=3)
