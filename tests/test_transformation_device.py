@@ -145,9 +145,9 @@ def test_the_build_refuses_a_bad_file_with_one_line(tmp_path: Path) -> None:
 
 def test_the_file_ships_in_the_wheel_alone_and_the_stdlib_cut_has_what_it_imports(tmp_path: Path) -> None:
     settings = write_site(tmp_path, SOURCE)
-    extra, imports = site_transformation(settings)
+    extra, site = site_transformation(settings)
     assert extra == {"bridge/transformation/site_transformation.txt": SOURCE.encode()}
-    assert imports == ("hashlib", "statistics")
+    assert site is not None and site.imports == ("hashlib", "statistics")
     manifest = build_bundle(settings, tmp_path / "out")
     out = tmp_path / "out"
     with zipfile.ZipFile(out / manifest["names"]["wheel"]) as wheel:

@@ -183,17 +183,23 @@ def _lock_info(root: Path) -> dict[str, Any] | None:
     return {"info": info, "packages": {}}
 
 
-def site_transformation(settings: Settings) -> tuple[dict[str, bytes], tuple[str, ...]]:
-    """The site's transformation as the wheel's extra file, and the modules it imports (for the stdlib cut).
+# The page stops a worker whose transformation call has not returned this long after its own limit:
+# Python's deadline stops any pure-Python loop at the limit, so only a call stuck in C code gets this far.
+STOP_GRACE_MS = 1000
+
+
+def site_transformation(settings: Settings) -> tuple[dict[str, bytes], Transformation | None]:
+    """The site's transformation as the wheel's extra file, and the checked transformation (its imports
+    go into the stdlib cut, its limit and policy into the page's config).
 
     Checked as the worker will load it; a bad file fails the build with one line ``FILE:LINE: what``.
     Only that one file ships: nothing else of the directory it is in.
     """
     transformation = Transformation.from_settings(settings)
     if transformation is None:
-        return {}, ()
+        return {}, None
     path = f"{PACKAGE_DIR.name}/{SITE_SOURCE.relative_to(PACKAGE_DIR).as_posix()}"
-    return {path: transformation.source.encode("utf-8")}, transformation.imports
+    return {path: transformation.source.encode("utf-8")}, transformation
 
 
 def pyodide_files(root: Path, extra_roots: tuple[str, ...] = ()) -> dict[str, bytes]:
@@ -268,9 +274,9 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
 
     pyodide_integrity: str | None = None
     pyodide_dir: str | None = None
-    site_files, site_imports = site_transformation(settings)
+    site_files, site = site_transformation(settings)
     if settings.pyodide_url is None:
-        runtime = pyodide_files(root, site_imports)
+        runtime = pyodide_files(root, site.imports if site else ())
         pyodide_dir = "pyodide-" + _short_hash(*(name.encode() + b"\0" + runtime[name] for name in sorted(runtime))) + "/"
         for name, data in runtime.items():
             integrity = write(pyodide_dir + name, data)
@@ -318,6 +324,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "integrationFile": INTEGRATION_FILE,
         # The one clevertap.notifications.push call, or none (bridge.device.web_push_calls).
         "webPush": web_push_calls(settings),
+        # The site's transformation, if any: when the page stops a worker stuck in it, and what then.
+        "transformation": {"stopAfterMs": site.timeout_ms + STOP_GRACE_MS, "onError": site.on_error} if site else None,
     }
     integration, integration_modules = bundle_js(root, INTEGRATION_FILE, to_js(config))
     write(INTEGRATION_FILE, integration)

@@ -77,6 +77,8 @@ def transformEvent(event, metadata):
     if name == "Loop":
         while True:
             pass
+    if name == "Hang":
+        sum(range(10**13))  # one call into C: Python's own deadline cannot stop it, the page must
     return event
 """
 CALLS = [
@@ -158,3 +160,26 @@ def test_the_transformation_runs_in_the_worker_before_the_mapping(policy: str, s
         ]
     else:
         assert dropped == []
+
+
+@pytest.mark.parametrize("policy", ["drop", "send_untransformed"])
+def test_a_transformation_stuck_in_c_code_is_stopped_by_the_page(policy: str, site_bundles: dict[str, str], env: Any) -> None:
+    """The page stops the worker 1 s after the limit, handles that entry by the policy (never retried as
+    it was), starts Python again, and the events around it arrive once; nothing throws on the page."""
+    from .e2e import bridge_log, open_harness, run_calls, wait_bridge_idle, wait_harness_ready
+
+    open_harness(env, "v3.html", destSDKBaseURL=site_bundles[policy], integrations={"All": True}, writeKey="TEST_WRITE_KEY",
+                 calls=[], build="modern")
+    wait_harness_ready(env)
+    run_calls(env, [["identify", "tf-user", {}], ["track", "Before", {"n": 1}], ["track", "Hang", {"n": 2}], ["track", "After", {"n": 3}]])
+    messages = [r["message"] for r in env.wait_for_received(4)][1:]
+    wait_bridge_idle(env, timeout=120)
+    applied = [call[1] for r in bridge_log(env, "applied") for call in r["calls"] if call[0] == "event"]
+    assert applied == (["Before", "After"] if policy == "drop" else ["Before", "Hang", "After"])
+    assert [r["text"] for r in bridge_log(env, "restart")] == ["a transformation ran past 1300 ms"]
+    text = "transformation: a transformation ran past 1300 ms (the worker was stopped)"
+    kind = "dropped" if policy == "drop" else "warning"
+    assert [r["entry"]["message"]["messageId"] for r in bridge_log(env, kind) if r["text"] == text] == [messages[1]["messageId"]]
+    env.collector.wait_for_pushes(env.page, len(applied))
+    env.page.wait_for_timeout(1500)  # nothing may come twice
+    assert [r["evtName"] for r in env.collector.records() if r.get("type") == "event"] == applied
