@@ -3,29 +3,35 @@ the bundle's own worker and compares every answer (calls, warnings, log lines, t
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bridge.cli import main
-
 pytestmark = pytest.mark.browser
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "transformations"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "docs" / "examples" / "transformations"
+
+
+def cli(*args: str) -> tuple[int, list[str]]:
+    """The command line in its own process (Playwright's sync API cannot start inside pytest-playwright's loop)."""
+    done = subprocess.run([sys.executable, "-m", "bridge", "test-transformation", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    return done.returncode, done.stdout.splitlines()
 
 
 @pytest.mark.parametrize("example", ["pii-hashing", "allow-list", "split"])
-def test_the_documented_fixtures_give_the_same_answers_in_pyodide(example: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_documented_fixtures_give_the_same_answers_in_pyodide(example: str) -> None:
     folder = EXAMPLES / example
-    status = main(["test-transformation", str(folder / "transformation.py"), "--input", str(folder / "input"),
-                   "--expected", str(folder / "expected"), "--browser"])
-    out = capsys.readouterr().out.splitlines()
+    status, out = cli(str(folder / "transformation.py"), "--input", str(folder / "input"), "--expected", str(folder / "expected"), "--browser")
     assert status == 0, out
     assert out[0].endswith("; Pyodide gives the same answers")
 
 
-def test_forever_loops_are_stopped_by_python_s_own_deadline_in_pyodide_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_forever_loops_are_stopped_by_python_s_own_deadline_in_pyodide_too(tmp_path: Path) -> None:
     (tmp_path / "t.py").write_text(
         "def transformEvent(event, metadata):\n"
         "    if event['type'] == 'page':\n"
@@ -37,19 +43,18 @@ def test_forever_loops_are_stopped_by_python_s_own_deadline_in_pyodide_too(tmp_p
         "    return event\n"
     )
     (tmp_path / "s.toml").write_text('account_id = "TEST-ACC-123"\ntransformation_timeout_ms = 200\n')
-    status = main(["test-transformation", str(tmp_path / "t.py"), "--settings", str(tmp_path / "s.toml"), "--browser", "--mode", "deviceMode"])
-    out = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("    ")]
+    status, lines = cli(str(tmp_path / "t.py"), "--settings", str(tmp_path / "s.toml"), "--browser", "--mode", "deviceMode")
+    out = [line for line in lines if not line.startswith("    ")]
     assert status == 1  # the two loops are raises
     assert [line.split(":")[0] for line in out if line.endswith("Pyodide gives the same answers")] == [
         "RAN default identify", "RAN default track", "ERROR default page", "ERROR default screen",
     ]
 
 
-def test_a_difference_between_cpython_and_pyodide_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_difference_between_cpython_and_pyodide_fails(tmp_path: Path) -> None:
     (tmp_path / "t.py").write_text("import sys\n\ndef transformEvent(event, metadata):\n    event['platform'] = sys.platform\n    return event\n")
     (tmp_path / "in.json").write_text('{"type": "track", "event": "A", "userId": "u1", "messageId": "m1"}')
-    status = main(["test-transformation", str(tmp_path / "t.py"), "--input", str(tmp_path / "in.json"), "--browser"])
-    out = capsys.readouterr().out.splitlines()
+    status, out = cli(str(tmp_path / "t.py"), "--input", str(tmp_path / "in.json"), "--browser")
     assert status == 1
     assert "  --- CPython (device answers)" in out and "  +++ Pyodide in Chromium" in out
     assert '  -        "platform": "linux",' in out and '  +        "platform": "emscripten",' in out
