@@ -1,9 +1,8 @@
 """A stand-in for CleverTap's data endpoint, installed as a Playwright route.
 
 The CleverTap Web SDK sends every call as a JSONP ``<script>`` GET to ``https://<region>.clevertap-prod.com/a?...``
-with the payload lz-string-compressed in ``d`` (device-mode.md §3.6-3.8). The collector decodes and records
-each request and answers with the JSONP callback the SDK waits for (``$WZRK_WR.s(guid, session, resume, rn)``,
-§3.12), so that every queued request is released in order.
+with the payload lz-string-compressed in ``d``. The collector decodes and records
+each request and answers with the JSONP callback the SDK waits for (``$WZRK_WR.s(guid, session, resume, rn)``), so that every queued request is released in order.
 
 It also turns the calls ``bridge.device`` computes (``["event", name, props]``, ...) into the records the wire
 should show, so that tests compare what arrived with what CPython says should arrive.
@@ -27,7 +26,7 @@ __all__ = ["Collector", "WireRequest", "expected_records", "is_clevertap_host", 
 GUID = "__gTESTGUID0000000000000000000001"
 SESSION_ID = 1700000001
 
-# The SDK's own requests, not made by the integration (device-mode.md §3.10, §3.12).
+# The SDK's own requests, not made by the integration.
 INTERNAL_EVENTS = frozenset({"wzrk_fetch"})
 
 
@@ -125,7 +124,7 @@ class Collector:
         body = ""
         if self.answer and parts.path == "/a":
             # resume is true for a request without a guid (the first one, an onUserLogin), so the SDK
-            # releases what it held back; rn pairs the answer with the request (device-mode.md §3.12).
+            # releases what it held back; rn pairs the answer with the request.
             resume = "false" if "gc" in query else "true"
             rn = int(query["rn"]) if query.get("rn", "").isdigit() else 0
             body = (
@@ -189,7 +188,7 @@ _PHONE = re.compile(r"\+[0-9]+")
 
 
 def sdk_phone(value: Any) -> Any:
-    # The SDK sends a valid "+digits" Phone string (longer than 8 characters) as a number (device-mode.md §3.14).
+    # The SDK sends a valid "+digits" Phone string (longer than 8 characters) as a number.
     if isinstance(value, str) and _PHONE.fullmatch(value) and len(value) > 8:
         return int(value[1:])
     return value
