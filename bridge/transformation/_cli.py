@@ -26,7 +26,7 @@ from typing import Any, TextIO
 
 from ..core import Settings, load_settings
 from ..core._types import JSON
-from ..errors import BridgeError, SettingsError, TransformationError
+from ..errors import BridgeError, SettingsError, TransformationError, UsageError
 from ._runtime import SOURCE_TYPES, Transformation
 
 __all__ = ["DEFAULT_EVENTS", "Case", "add_parser", "read_cases", "run", "main"]
@@ -45,10 +45,6 @@ DEFAULT_EVENTS: dict[str, dict[str, JSON]] = {
     "screen": {"type": "screen", "messageId": "default-screen", "anonymousId": "anon-1", "userId": "user-1",
                "name": "Settings", "properties": {"tab": "privacy"}, "context": _CONTEXT},
 }
-
-
-class UsageError(Exception):
-    """A bad argument or input: one line, exit status 2."""
 
 
 @dataclasses.dataclass

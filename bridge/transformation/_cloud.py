@@ -16,7 +16,7 @@ from ..core._types import JSONObject
 from ..errors import EventError
 from ._runtime import Outcome, Transformation
 
-__all__ = ["LOGGER", "as_transformation", "transform_with", "cloud_step"]
+__all__ = ["LOGGER", "as_transformation", "transform_with", "cloud_step", "send_step"]
 
 # Library callers (bridge.cloud.transform) get the transformation's lines through logging: log() and
 # the debug lines at INFO and DEBUG, the warnings at WARNING.
@@ -64,3 +64,26 @@ def cloud_step(transformation: Transformation, out: TextIO | None = None) -> Cal
         return outcomes
 
     return step
+
+
+def send_step(settings: Any, out: TextIO | None = None) -> Callable[[Sequence[JSONObject]], list[Any]]:
+    """``clevertap-bridge send``'s Expand hook (bridge.cloud.Expand) for the transformation ``settings``
+    name: one Expansion per message. Its log() lines and warnings go to ``out`` (standard error), the
+    run's output; the pipeline counts the warnings and writes a failed line ``transformation: <error>``."""
+    from ..cloud import Expansion
+
+    transformation = Transformation.from_settings(settings)
+    if transformation is None:
+        raise ValueError("the settings name no transformation")
+    step = cloud_step(transformation, out)
+
+    def expand(messages: Sequence[JSONObject]) -> list[Any]:
+        stream = out if out is not None else sys.stderr
+        expansions = []
+        for outcome in step(messages):
+            for line in outcome.warnings:
+                print(f"warning: {line}", file=stream)
+            expansions.append(Expansion(outcome.messages, outcome.error, outcome.warnings))
+        return expansions
+
+    return expand
