@@ -2,6 +2,7 @@
 
     clevertap-bridge send EVENTS --settings FILE [--concurrency N] [--failed FILE] [--journal FILE] [--dry-run]
     clevertap-bridge delete --settings FILE [--concurrency N] (USER_ID... | --from FILE)
+    clevertap-bridge test-transformation FILE [--input PATH] [--expected PATH] [--settings FILE] [--browser]
 
 The work is :mod:`bridge.cloud._pipeline`'s; this module reads the arguments and settings, opens the
 failed file and the journal, and owns the terminal (progress bar, Ctrl-C, summary). Exit status: 0
@@ -30,6 +31,8 @@ from .cloud._pipeline import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Expand
 from .cloud._summary import summary
 from .core import JSONObject, Settings, load_settings
 from .errors import SettingsError, UsageError
+from .transformation import _cli as transformation_cli
+from .transformation._cloud import send_step
 
 __all__ = ["main", "build_parser"]
 
@@ -41,7 +44,7 @@ MAX_BACKOFF = 30.0
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Send RudderStack events to CleverTap, or delete users (cloud mode).")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{send,delete}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{send,delete,test-transformation}")
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--settings", required=True, metavar="FILE", help="the TOML settings (account_id, passcode, region, ...)")
@@ -79,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("user_ids", nargs="*", metavar="USER_ID", help="user ids to delete")
     delete.add_argument("--from", dest="from_file", metavar="FILE", help="a file of user ids, one a line (- for standard input)")
     common(delete)
+    transformation_cli.add_parser(commands)  # its code is bridge.transformation's
     return parser
 
 
@@ -247,6 +251,11 @@ def _journal_for(args: argparse.Namespace, source: Path | None, failed_default: 
 
 def _run_with(args: argparse.Namespace, files: contextlib.ExitStack, expand: Expand | None) -> int:
     settings = _settings(args)
+    if expand is None and args.command == "send" and settings.transformation is not None:
+        try:
+            expand = send_step(settings)  # the site's transformation, before the mapping (docs/transformations.md)
+        except SettingsError as error:
+            raise UsageError(str(error)) from None
     config = cloud_config(settings)
     if args.command == "send":
         lines, total, source = _lines(args.events, files)
@@ -325,6 +334,8 @@ def main(argv: list[str] | None = None, *, expand: Expand | None = None) -> int:
     ``expand`` is the transformation step run on each message before the mapping (see
     :data:`bridge.cloud.Expand`)."""
     args = build_parser().parse_args(argv)
+    if args.command == "test-transformation":
+        return transformation_cli.main(args)
     try:
         return _run(args, expand)
     except UsageError as error:

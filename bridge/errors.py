@@ -2,6 +2,7 @@
 
     BridgeError                       raised on purpose by this package
      ├── SettingsError (ValueError)   400  a setting is wrong: whoever configures the bundle or server
+     │    └── TransformationError          the site's transformation file cannot be used: FILE:LINE: what
      ├── EventError                   400  an event cannot be sent: whoever instruments the page
      │    ├── UnsupportedMessage      400  a type this destination does not send (group): nobody
      │    └── ReferenceCrash          500  cloud mode: the reference transformer itself crashes here
@@ -24,6 +25,7 @@ from __future__ import annotations
 __all__ = [
     "BridgeError",
     "SettingsError",
+    "TransformationError",
     "EventError",
     "UnsupportedMessage",
     "ReferenceCrash",
@@ -48,6 +50,15 @@ class SettingsError(BridgeError, ValueError):
     """
 
     status_code = 400
+
+
+class TransformationError(SettingsError):
+    """The transformation file a setting names cannot be used (does not compile, defines neither or both
+    entry points, imports what the browser lacks): one line ``FILE:LINE: what is wrong``.
+
+    What the transformation does to an event (a raise, a bad return) is not this error: it is that
+    event's outcome (bridge.transformation.Outcome).
+    """
 
 
 class EventError(BridgeError):

@@ -30,6 +30,9 @@ def test_defaults_follow_the_design_table() -> None:
         "target_domain": None,
         "max_stored_bytes": 1_000_000,
         "in_app": False,
+        "transformation": None,
+        "on_transformation_error": "drop",
+        "transformation_timeout_ms": None,
         "web_push": {
             "enabled": False,
             "title_text": None,
@@ -95,7 +98,7 @@ def test_passcode_is_left_out_of_to_config_unless_asked_for() -> None:
         (
             {"accountId": "A-1", "acount_id": "x"},
             "acount_id: is not a setting; the settings are account_id, passcode, region, track_anonymous, "
-            "enable_object_id_mapping, opt_out, use_ip, sdk_url, pyodide_url, target_domain, max_stored_bytes, api_url, in_app, web_push",
+            "enable_object_id_mapping, opt_out, use_ip, sdk_url, pyodide_url, target_domain, max_stored_bytes, api_url, in_app, transformation, on_transformation_error, transformation_timeout_ms, web_push",
         ),
         ({"accountId": "A-1", "api_url": "ftp://proxy"}, "api_url: 'ftp://proxy' is not an http:// or https:// URL"),
         ({"accountId": "A-1", "passcode": 12345}, "passcode: a int is not a string (value not shown: it is a secret)"),

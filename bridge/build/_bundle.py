@@ -44,6 +44,7 @@ from ..core import Settings
 from ..device import INTEGRATION_KEYS, init_calls, start_values, web_push_calls
 from ..device._browser import DISPLAY_NAME, INTEGRATION_NAME, START_SETTINGS, browser_rules, setting_names
 from ..errors import BuildError, SettingsError
+from ..transformation import SITE_SOURCE, Transformation
 from ._js import bundle_js
 from ._manifest import build_manifest, csp_directives, csp_header, sri
 from ._stdlib import PYODIDE_ROOTS, STDLIB_PREFIX, WHEEL_PATH, WHEEL_PREFIX, bytecode_stdlib, compile_zips, cut_stdlib
@@ -186,6 +187,25 @@ def _lock_info(root: Path) -> dict[str, Any] | None:
     return {"info": info, "packages": {}}
 
 
+# The page stops a worker whose transformation call has not returned this long after its own limit:
+# Python's deadline stops any pure-Python loop at the limit, so only a call stuck in C code gets this far.
+STOP_GRACE_MS = 1000
+
+
+def site_transformation(settings: Settings) -> tuple[dict[str, bytes], Transformation | None]:
+    """The site's transformation as the wheel's extra file, and the checked transformation (its imports
+    go into the stdlib cut, its limit and policy into the page's config).
+
+    Checked as the worker will load it; a bad file fails the build with one line ``FILE:LINE: what``.
+    Only that one file ships: nothing else of the directory it is in.
+    """
+    transformation = Transformation.from_settings(settings)
+    if transformation is None:
+        return {}, None
+    path = f"{PACKAGE_DIR.name}/{SITE_SOURCE.relative_to(PACKAGE_DIR).as_posix()}"
+    return {path: transformation.source.encode("utf-8")}, transformation
+
+
 def _source_zip(entries: list[tuple[str, bytes]]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -194,9 +214,12 @@ def _source_zip(entries: list[tuple[str, bytes]]) -> bytes:
     return out.getvalue()
 
 
-def pyodide_files(root: Path, bytecode: bool = True) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut
-    and compiled to bytecode; also the bytecode of the wheel's modules (``{"bridge/x.py": pyc}``).
+def pyodide_files(
+    root: Path, extra_roots: tuple[str, ...] = (), bytecode: bool = True
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut (to
+    what Pyodide, the wheel and ``extra_roots``, the transformation's imports, import) and compiled to
+    bytecode; also the bytecode of the wheel's modules (``{"bridge/x.py": pyc}``).
     ``bytecode=False`` ships sources only (the benchmark's comparison)."""
     files: dict[str, bytes] = {}
     pyodide_dir = root / "node_modules" / "pyodide"
@@ -205,7 +228,7 @@ def pyodide_files(root: Path, bytecode: bool = True) -> tuple[dict[str, bytes], 
         if not source.is_file():
             raise BuildError(f"{source}: missing from the Pyodide package: run `make install-npm`")
         files[name] = source.read_bytes()
-    roots = sorted(set(PYODIDE_ROOTS) | wheel_stdlib_imports(PACKAGE_DIR))
+    roots = sorted(set(PYODIDE_ROOTS) | wheel_stdlib_imports(PACKAGE_DIR) | set(extra_roots))
     files[STDLIB_FILE], _ = cut_stdlib(files[STDLIB_FILE], roots)
     if not bytecode:
         return files, {}
@@ -277,15 +300,16 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
     pyodide_integrity: str | None = None
     pyodide_dir: str | None = None
     wheel_pycs: dict[str, bytes] = {}
+    site_files, site = site_transformation(settings)
     if settings.pyodide_url is None:
-        runtime, wheel_pycs = pyodide_files(root, bytecode=os.environ.get(SOURCE_ONLY_ENV) != "1")
+        runtime, wheel_pycs = pyodide_files(root, site.imports if site else (), bytecode=os.environ.get(SOURCE_ONLY_ENV) != "1")
         pyodide_dir = "pyodide-" + _short_hash(*(name.encode() + b"\0" + runtime[name] for name in sorted(runtime))) + "/"
         for name, data in runtime.items():
             integrity = write(pyodide_dir + name, data)
             if name == "pyodide.js":
                 pyodide_integrity = integrity
     # Bytecode only beside the bundle's own Pyodide: another Pyodide may be another Python.
-    wheel_bytes = build_wheel(PACKAGE_DIR, __version__, wheel_pycs)
+    wheel_bytes = build_wheel(PACKAGE_DIR, __version__, wheel_pycs, site_files)
     wheel = hashed_name(wheel_name(__version__), wheel_bytes)
     wheel_integrity = write(wheel, wheel_bytes)
 
@@ -329,6 +353,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "integrationFile": INTEGRATION_FILE,
         # The one clevertap.notifications.push call, or none (bridge.device.web_push_calls).
         "webPush": web_push_calls(settings),
+        # The site's transformation, if any: when the page stops a worker stuck in it, and what then.
+        "transformation": {"stopAfterMs": site.timeout_ms + STOP_GRACE_MS, "onError": site.on_error} if site else None,
     }
     integration, integration_modules = bundle_js(root, INTEGRATION_FILE, to_js(config))
     write(INTEGRATION_FILE, integration)

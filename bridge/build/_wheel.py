@@ -20,6 +20,8 @@ __all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_so
 # What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
 # The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
 SERVER_ONLY = frozenset({"cloud", "build", "delivery", "bundle", "cli", "__main__", "pipeline"})
+# Modules deeper down that stay on the server: the transformation's command line and cloud-mode glue.
+SERVER_ONLY_MODULES = frozenset({"transformation/_cli", "transformation/_cloud", "transformation/_browser"})
 BUILD_ONLY = SERVER_ONLY  # the name this set had before the subpackages
 
 # 1980-01-01, the earliest time a zip entry can carry: a fixed date makes the bytes reproducible.
@@ -84,7 +86,7 @@ def wheel_modules(package_dir: Path) -> list[Path]:
     kept: list[Path] = []
     for path in sorted(package_dir.rglob("*.py")):
         parts = path.relative_to(package_dir).with_suffix("").parts
-        if parts[0] in SERVER_ONLY or "__pycache__" in parts:
+        if parts[0] in SERVER_ONLY or "/".join(parts) in SERVER_ONLY_MODULES or "__pycache__" in parts:
             continue
         source = path.read_text(encoding="utf-8")
         outside = sorted(_imports(source) - allowed)
@@ -126,18 +128,22 @@ def wheel_sources(package_dir: Path) -> list[tuple[str, bytes]]:
     return [(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)]
 
 
-def build_wheel(package_dir: Path, version: str, bytecode: dict[str, bytes] | None = None) -> bytes:
+def build_wheel(
+    package_dir: Path, version: str, bytecode: dict[str, bytes] | None = None, extra: dict[str, bytes] | None = None
+) -> bytes:
     """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files.
 
     ``bytecode`` (``{"bridge/x.py": pyc}``, unchecked-hash pyc of the runtime's Python) goes in as
     ``bridge/x.pyc`` beside each source, the layout zipimport reads: the worker puts the wheel itself on
     ``sys.path``, the import reads the bytecode, and tracebacks still show the source lines of the
-    bridge's own errors (zipimport gives linecache the source beside).
+    bridge's own errors (zipimport gives linecache the source beside). ``extra`` adds files by their
+    path in the wheel (the site's transformation source), so that the wheel's SRI hash covers them too.
     """
     package = package_dir.name
     dist_info = f"{DIST_NAME}-{version}.dist-info"
-    entries: list[tuple[str, bytes]] = wheel_sources(package_dir)
+    entries: list[tuple[str, bytes]] = [(name, data) for name, data in wheel_sources(package_dir) if name not in (extra or {})]
     entries += [(name + "c", pyc) for name, pyc in sorted((bytecode or {}).items())]
+    entries.extend((extra or {}).items())
     entries.append(
         (
             f"{dist_info}/METADATA",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, TypeAlias
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ..core import (
     CHARGED,
@@ -36,6 +37,9 @@ from ..core import (
 )
 from ..errors import EventError, JsSyntaxError, ReferenceCrash
 from ._jsdate import js_date_parse
+
+if TYPE_CHECKING:
+    from ..transformation import Transformation
 
 __all__ = [
     "transform",
@@ -113,14 +117,24 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[str, Any]]:
+def transform(
+    message: dict[str, Any], config: Config | Settings, transformation: Transformation | str | Path | None = None
+) -> list[dict[str, Any]]:
     """The processor outputs for one message: one envelope per record, in order.
+
+    ``transformation`` (a :class:`bridge.transformation.Transformation`, or the path of one) runs
+    first: the outputs are those of each message it returns, and a failure is an EventError
+    ``transformation: ...`` (docs/transformations.md).
 
     ``config`` is the destination's raw ``Config`` (accountId, passcode, region, trackAnonymous,
     enableObjectIdMapping), used unvalidated as the reference uses it. An identify that qualifies
     for a device token gives two outputs (profile, then token). Raises :class:`EventError` with the
     reference's message and status when the message cannot be sent.
     """
+    if transformation is not None:
+        from ..transformation._cloud import transform_with
+
+        return transform_with(message, config, transformation, transform)
     message = _copy(message) if isinstance(message, dict) else {}
     config = CloudConfig.from_config(config)  # read once; unchecked, as the reference reads it
     kind = message.get("type", MISSING)

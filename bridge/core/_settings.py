@@ -128,6 +128,29 @@ def _check_stored_bytes(key: str, value: object) -> int:
     return int(value)
 
 
+def _check_transformation(key: str, value: object) -> str | None:
+    # The file itself is checked where it is loaded (bridge.transformation): here only the name.
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.endswith(".py"):
+        raise SettingsError(f"{key}: {value!r} is not the path of a Python file (FILE.py, relative to the settings file)")
+    return value
+
+
+def _check_on_transformation_error(key: str, value: object) -> str:
+    if value not in ("drop", "send_untransformed"):
+        raise SettingsError(f"{key}: {value!r} is not one of drop, send_untransformed")
+    return str(value)
+
+
+def _check_timeout_ms(key: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60_000:
+        raise SettingsError(f"{key}: {value!r} is not a whole number of milliseconds from 1 to 60000")
+    return int(value)
+
+
 def _check_optional_host(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
@@ -338,6 +361,10 @@ class Settings:
         "the site shows CleverTap in-app web messages: the manifest's CSP allows what the SDK renders them with",
         check=_check_bool,
     )
+    # The site's own Python (docs/transformations.md); the path is resolved against the settings file.
+    transformation: str | None = _field(None, None, "a .py path", "the site's transformEvent/transformBatch file, run before the mapping in both modes", check=_check_transformation)
+    on_transformation_error: str = _field("drop", None, "drop, send_untransformed", "what happens to an event the transformation raises on, times out on or returns garbage for", check=_check_on_transformation_error)
+    transformation_timeout_ms: int | None = _field(None, None, "1 to 60000", "time limit of one call; none: 1000 per event, 4000 per batch", check=_check_timeout_ms)
     web_push: WebPush = dataclasses.field(
         default_factory=WebPush,
         metadata={
@@ -399,11 +426,14 @@ class Settings:
 
     def to_config(self, include_passcode: bool = False) -> dict[str, Any]:
         """The settings as a plain dict with our names; the passcode (and api_url, the command line's
-        server address, which no browser needs) only when asked for."""
+        server address, which no browser needs) only when asked for. Without them the transformation is
+        its file name alone: the file ships in the wheel, and no path of the building machine does."""
         out = dataclasses.asdict(self)
         if not include_passcode:
             out.pop("passcode")
             out.pop("api_url")
+            if self.transformation is not None:
+                out["transformation"] = Path(self.transformation).name
         return out
 
 
@@ -469,9 +499,12 @@ def load_settings(path: str | Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return Settings.from_config(data)
+        settings = Settings.from_config(data)
     except SettingsError as exc:
         raise SettingsError(f"{path}: {exc}") from None
+    if settings.transformation is not None and not Path(settings.transformation).is_absolute():
+        settings = dataclasses.replace(settings, transformation=str(path.parent / settings.transformation))
+    return settings
 
 
 def _default_text(f: dataclasses.Field[Any]) -> str:

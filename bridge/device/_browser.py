@@ -72,7 +72,8 @@ DISPLAY_NAME: Final = INTEGRATION_KEYS[0]
 # the server's (never in a browser file) and those fixed when the bundle is built (the CSP, the service
 # worker and the notifications call).
 SERVER_SETTINGS: Final = ("passcode", "api_url")
-BUILD_TIME_SETTINGS: Final = ("in_app", "web_push")
+# Fixed when the bundle is built: the CSP, the service worker, and the transformation (its file is in the wheel).
+BUILD_TIME_SETTINGS: Final = ("in_app", "web_push", "transformation", "on_transformation_error", "transformation_timeout_ms")
 # The settings start_values reads: a destination config that changes one asks Python for new start values.
 START_SETTINGS: Final = ("account_id", "region", "target_domain", "sdk_url")
 

@@ -21,6 +21,9 @@ export function createDrain(options) {
   var queue = options.queue;
   var warn = options.log.warn;
   var debug = options.log.debug;
+  var info = options.log.info || debug;
+  // The site's transformation ({stopAfterMs, onError}, from Python), or null.
+  var transformation = options.config.transformation || null;
   var record = options.record;
   var failed = options.failed;
 
@@ -146,6 +149,10 @@ export function createDrain(options) {
     if (!isObject(answer) || answer.id !== entry.id) {
       answer = { error: "InternalError: the worker's answer does not match the entry" };
     }
+    var logs = Array.isArray(answer.logs) ? answer.logs : []; // the transformation's log() lines
+    for (var l = 0; l < logs.length; l++) {
+      info(String(logs[l]));
+    }
     if (answer.error && answer.debug) {
       // Not a mistake (RudderStack hands every destination every call): a debug line, not a warning.
       debug("not sent: " + describe(entry) + ": " + answer.error);
@@ -191,12 +198,13 @@ export function createDrain(options) {
   function requestBatch(items) {
     var texts = [];
     for (var i = 0; i < items.length; i++) {
-      texts.push(items[i].text);
+      // An entry whose transformation the page had to stop goes on mapped as it came (send_untransformed).
+      texts.push(items[i].untransformed ? '{"untransformed":true,' + items[i].text.slice(1) : items[i].text);
     }
     // The entries' own JSON text goes as it is; settings and config once per batch (bridge.boundary).
     var body = '{"kind":"batch","settings":' + settingsText + ',"config":' + configText + ',"requests":[' + texts.join(",") + "]}";
     return python.then(function (client) {
-      return client.request(body, timeoutMs + 50 * items.length);
+      return client.request(body, timeoutMs + 50 * items.length, transformation ? transformation.stopAfterMs : 0);
     }).then(function (text) {
       var answer;
       try {
@@ -268,6 +276,10 @@ export function createDrain(options) {
         queue.sourceDone(batch.source);
         step();
       }, function (error) {
+        if (error && error.workerDied && Array.isArray(error.stuck)) {
+          transformationStuck(batch.items, error);
+          return;
+        }
         if (error && error.workerDied) {
           pythonDied(batch.items, error);
           return;
@@ -276,6 +288,37 @@ export function createDrain(options) {
         failed("could not process " + batch.items.length + " queued event(s): " + (error && error.message));
         global.setTimeout(drain, 1000);
       });
+  }
+
+  // The worker was stopped in a transformation call for the entries error.stuck names: each is handled as
+  // a raise, by the policy (dropped, or mapped untransformed), and is never transformed again; the other
+  // entries were not at fault and go again as they are, with no try counted. Python starts again.
+  function transformationStuck(items, error) {
+    restarts++;
+    for (var i = 0; i < items.length; i++) {
+      var item = items[i];
+      if (error.stuck.indexOf(item.entry.id) < 0 || item.settled) {
+        continue;
+      }
+      var text = "transformation: " + error.message + " (the worker was stopped)";
+      if (transformation && transformation.onError === "send_untransformed") {
+        item.untransformed = true;
+        warn(describe(item.entry) + ": " + text + "; sent untransformed (on_transformation_error = send_untransformed)");
+        record({ kind: "warning", entry: item.entry, text: text });
+      } else {
+        warn("dropped " + describe(item.entry) + ": " + text + " (on_transformation_error = drop)");
+        record({ kind: "dropped", entry: item.entry, text: text });
+        queue.settleItem(item);
+      }
+    }
+    record({ kind: "restart", text: error.message });
+    if (restarts > MAX_RESTARTS) {
+      python = new Promise(function () {}); // the queue waits for a later page
+      failed("Python stopped " + restarts + " times (last: " + error.message + "); events wait in the queue for a later page");
+      return;
+    }
+    python = options.restartPython();
+    step();
   }
 
   // The worker died with these entries in flight: none was applied, so all are still queued. Start

@@ -19,7 +19,7 @@ export function makeLog(global) {
       } catch (e) { /* no console */ }
     };
   }
-  return { warn: line("warn"), error: line("error"), debug: line("debug") };
+  return { warn: line("warn"), error: line("error"), debug: line("debug"), info: line("log") };
 }
 
 // A random UUID (v4): crypto.randomUUID, else built from crypto.getRandomValues, else from the clock.

@@ -2,9 +2,10 @@
 // else the main thread (the worker file loaded as a classic script, which then defines
 // window.ClevertapBridgeWorker).
 //
-// A client's request(text, timeoutMs) answers with the worker's JSON text, or rejects with an error whose
-// workerDied is true: the worker was terminated, ran out of memory, Python crashed, or it did not answer
-// in time. The entries in flight are still queued then; the bridge starts Python again and resends them.
+// A client's request(text, timeoutMs, stopAfterMs) answers with the worker's JSON text, or rejects with an
+// error whose workerDied is true: the worker was terminated, ran out of memory, Python crashed, or it did
+// not answer in time (and stuck, the entry ids, when a transformation call did not return: stuckError).
+// The entries in flight are still queued then; the bridge starts Python again and resends them.
 // client.abandon(reason) is that same path for a caller that decides the worker is dead or hung.
 
 import { hasOwn, loadScript } from "./util.js";
@@ -13,6 +14,31 @@ export function deadError(reason) {
   var error = new Error(reason);
   error.workerDied = true;
   return error;
+}
+
+// The worker was stopped because a transformation call for these entries (their ids) did not return in
+// time: a deadError whose stuck lists them. A client that cannot stop its worker (a SharedWorker) must
+// abandon it and reject with this error all the same, so that the drain applies the policy to them.
+export function stuckError(reason, idsJson) {
+  var error = deadError(reason);
+  try {
+    error.stuck = JSON.parse(idsJson);
+  } catch (e) {
+    error.stuck = [];
+  }
+  return error;
+}
+
+// On the worker's {type: "progress", id, ids}: the request `pending` ({timer, stopAfterMs}) is now in a
+// transformation call; if neither another progress nor the answer comes within stopAfterMs, stop(error).
+export function watchProgress(global, pending, idsJson, stop) {
+  if (!pending.stopAfterMs) {
+    return;
+  }
+  global.clearTimeout(pending.timer);
+  pending.timer = global.setTimeout(function () {
+    stop(stuckError("a transformation ran past " + pending.stopAfterMs + " ms", idsJson));
+  }, pending.stopAfterMs);
 }
 
 // How long a shared worker may take to say "connected" (its event loop free) before the page takes it
@@ -35,7 +61,7 @@ function speak(global, mode, port, stop, boot, failed, onError) {
       if (dead) {
         return;
       }
-      dead = deadError(reason);
+      dead = typeof reason === "string" ? deadError(reason) : reason;
       try {
         stop();
       } catch (e) { /* already gone */ }
@@ -56,7 +82,9 @@ function speak(global, mode, port, stop, boot, failed, onError) {
       mode: "worker",
       shared: mode === "shared",
       // timeoutMs: no answer by then counts as a dead worker (a hung or killed one never answers).
-      request: function (text, timeoutMs) {
+      // stopAfterMs: once the worker says a transformation call started, its time limit (watchProgress):
+      // past it a dedicated worker is terminated and a shared one left, the stuck entries named.
+      request: function (text, timeoutMs, stopAfterMs) {
         return new Promise(function (answer, fail) {
           if (dead) {
             fail(dead);
@@ -66,6 +94,7 @@ function speak(global, mode, port, stop, boot, failed, onError) {
           waiting[id] = {
             resolve: answer,
             reject: fail,
+            stopAfterMs: stopAfterMs,
             timer: global.setTimeout(function () {
               died("the worker did not answer within " + Math.round(timeoutMs / 1000) + " s");
             }, timeoutMs)
@@ -99,6 +128,8 @@ function speak(global, mode, port, stop, boot, failed, onError) {
         delete waiting[data.id];
         global.clearTimeout(answer.timer);
         answer.resolve(data.response);
+      } else if (data.type === "progress" && hasOwn(waiting, data.id)) {
+        watchProgress(global, waiting[data.id], data.ids, died);
       } else if (data.type === "crashed") {
         died("Python crashed (" + data.error + ")");
       }

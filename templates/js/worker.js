@@ -149,11 +149,12 @@ export function defineWorker(scope, CONFIG) {
           }
           // handle() never raises: an exception here is the interpreter itself failing (a fatal error,
           // out of memory), and the caller starts Python again.
-          var answer = function (request) {
+          // progress(idsJson), when given, hears of each call of the site's transformation before it runs.
+          var answer = function (request, progress) {
             // After a fatal error Pyodide's API functions throw, but a proxy such as handle may still
             // answer from a broken interpreter: ask the API first.
             pyodide.checkInterrupt();
-            return String(handle(String(request)));
+            return String(progress ? handle(String(request), progress) : handle(String(request)));
           };
           answer.crash = function () { // test hook: what a fatal error in Python does
             try {
@@ -199,7 +200,12 @@ export function defineWorker(scope, CONFIG) {
             }
             var response;
             try {
-              response = handle(data.request);
+              // The page learns which entries a transformation call is for before it runs: if it never
+              // returns (stuck in C code), the page stops this worker (or leaves a shared one) and knows
+              // whom to blame.
+              response = handle(data.request, function (ids) {
+                post({ type: "progress", id: data.id, ids: String(ids) });
+              });
             } catch (e) {
               // Python is broken for good: say so, and the page starts another worker.
               broken = String(e && e.message ? e.message : e).slice(0, 500);

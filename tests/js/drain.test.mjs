@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createQueue } from "../../templates/js/queue.js";
 import { createDrain, SDK_WINDOW } from "../../templates/js/drain.js";
 import { FakeStorage, fakePage, until } from "./fakes.mjs";
-import { deadError } from "../../templates/js/worker-client.js";
+import { deadError, stuckError, watchProgress } from "../../templates/js/worker-client.js";
 
 const CONFIG = JSON.parse(readFileSync(new URL("../golden/Clevertap.min.js.json", import.meta.url), "utf8")).config;
 const SDK = CONFIG.sdk;
@@ -50,7 +50,7 @@ function fakeClient(callsFor, seen = []) {
   };
 }
 
-function setUp({ client, restartPython } = {}) {
+function setUp({ client, restartPython, config = CONFIG } = {}) {
   const page = fakePage({ storage: new FakeStorage() });
   const sdk = fakeSdk(page);
   const answered = fakeObserver(page);
@@ -62,7 +62,7 @@ function setUp({ client, restartPython } = {}) {
     warn: (t) => warnings.push(t), record: (r) => records.push(r), drain: () => drainer.drain(),
   });
   drainer = createDrain({
-    global: page, config: CONFIG, queue, log: { warn: (t) => warnings.push(t), debug: () => {} },
+    global: page, config, queue, log: { warn: (t) => warnings.push(t), debug: () => {}, info: (t) => warnings.push("log: " + t) },
     record: (r) => records.push(r), failed: (t) => warnings.push(t), whenLive: () => Promise.resolve(),
     restartPython: restartPython || (() => { throw new Error("no restart expected"); }),
   });
@@ -169,4 +169,57 @@ test("a worker that dies mid-batch: Python starts again and every entry is appli
   assert.deepEqual(seen, [["E1"], ["E2", "E3"]]); // one at a time until one gets through, then batches again
   assert.deepEqual(t.sdk.pushed.map((c) => c[1]), ["E1", "E2", "E3"]);
   assert.deepEqual(t.records.filter((r) => r.kind === "restart"), [{ kind: "restart", text: "the worker did not answer within 10 s" }]);
+});
+
+// The site's transformation stuck in C code: the worker is stopped, the entry it was in is handled by the
+// policy and never transformed again, the others go once, and no try is counted against them.
+for (const onError of ["drop", "send_untransformed"]) {
+  test(`a transformation call that never returns: ${onError}`, async () => {
+    const sent = [];
+    const stuckOnce = {
+      request(body) {
+        const batch = JSON.parse(body);
+        const stuck = batch.requests.find((r) => r.message.event === "Stuck");
+        return Promise.reject(stuckError("a transformation ran past 1100 ms", JSON.stringify([stuck.id])));
+      },
+    };
+    const healthy = {
+      request(body) {
+        const batch = JSON.parse(body);
+        sent.push(batch.requests.map((r) => [r.message.event, r.untransformed === true]));
+        const answers = batch.requests.map((r) => ({ id: r.id, calls: asEvent(r.message), warnings: [], logs: ["line " + r.message.event] }));
+        return Promise.resolve(JSON.stringify({ answers }));
+      },
+    };
+    let restarts = 0;
+    const config = { ...CONFIG, transformation: { stopAfterMs: 1100, onError } };
+    const t = setUp({ client: stuckOnce, config, restartPython: () => { restarts++; return Promise.resolve(healthy); } });
+    ["Before", "Stuck", "After"].forEach(t.enqueue);
+    t.start();
+    await until(() => restarts === 1 && t.queue.pending() === 0);
+    await t.drainer.idle();
+    const untransformed = onError === "send_untransformed";
+    assert.deepEqual(sent, [untransformed ? [["Before", false], ["Stuck", true], ["After", false]] : [["Before", false], ["After", false]]]);
+    assert.deepEqual(t.sdk.pushed.map((c) => c[1]), untransformed ? ["Before", "Stuck", "After"] : ["Before", "After"]);
+    const text = "transformation: a transformation ran past 1100 ms (the worker was stopped)";
+    assert.deepEqual(t.records.filter((r) => r.kind === "dropped" || (r.kind === "warning" && r.text === text)).map((r) => r.kind),
+      [untransformed ? "warning" : "dropped"]);
+    assert.ok(t.warnings.includes("log: line After"));
+  });
+}
+
+test("watchProgress: a progress message starts the call's own time limit, and another one restarts it", async () => {
+  const page = { setTimeout, clearTimeout };
+  const pending = { stopAfterMs: 50, timer: setTimeout(() => {}, 10000) };
+  let stopped = null;
+  watchProgress(page, pending, '["T.1"]', (error) => { stopped = error; });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  watchProgress(page, pending, '["T.2"]', (error) => { stopped = error; });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  assert.equal(stopped, null);
+  await until(() => stopped !== null);
+  assert.deepEqual([stopped.workerDied, stopped.stuck, stopped.message], [true, ["T.2"], "a transformation ran past 50 ms"]);
+  const idle = { timer: null }; // no transformation: progress changes nothing
+  watchProgress(page, idle, '["x"]', () => { throw new Error("not expected"); });
+  assert.equal(idle.timer, null);
 });
