@@ -702,8 +702,7 @@ def markdown(results: dict[str, Any]) -> str:
 # full table and what would close each miss are docs/benchmark.md's block.
 README_ROWS = (
     "cold.first_event_ms", "warm.first_event_ms", "nav.first_event_ms", "tab.first_event_ms",
-    "cold.bytes_analytics", "cold.bytes", "cold.bytes_gzip", "net.cable.cold.lcp_ms", "memory.three_tabs",
-    "burst.ms", "burst.duplicates",
+    "cold.bytes", "cold.bytes_gzip", "net.cable.cold.lcp_ms", "memory.three_tabs", "burst.ms",
 )
 
 

@@ -2,7 +2,7 @@
 
 Each setting is a field of the frozen dataclass :class:`Settings`; its metadata holds the
 RudderStack dashboard name, the allowed values and a one-line description. TOML loading, the
-dashboard aliases, the checks and the README table all read that one declaration.
+dashboard aliases, the checks and the settings table (docs/settings.md) all read that one declaration.
 """
 
 from __future__ import annotations
@@ -518,7 +518,7 @@ def _default_text(f: dataclasses.Field[Any]) -> str:
 
 
 def settings_table() -> str:
-    """The Markdown table of settings for the README, made from the declaration.
+    """The Markdown table of settings for docs/settings.md, made from the declaration.
 
     The ``[web_push]`` table's keys follow as ``web_push.<key>`` rows, their dashboard column naming
     the SDK option each one becomes.
