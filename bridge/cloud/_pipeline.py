@@ -54,7 +54,7 @@ from ._journal import InputHash, Journal, Resume
 from ._lanes import Batch, Lanes, lane_of
 from ._router import MAX_BATCH_RECORDS
 from ._summary import Tally
-from ._upload import records_of, request_headers, transform, upload_endpoint
+from ._upload import request_headers, transform_records, upload_endpoint
 
 __all__ = [
     "Tally",
@@ -604,8 +604,8 @@ class Uploader(_Run):
     def _map(self, line: int, messages: list[JSONObject], expanded: bool) -> None:
         for message in messages:
             try:
-                outputs = transform(message, self._config)
-                records = [dumps(record) for output in outputs for record in records_of(output)]
+                mapped = transform_records(message, self._config)
+                records = [dumps(record) for record in mapped]
             except EventError as error:
                 self._reject(line, message, str(error), error.status_code, expanded)
                 continue
@@ -614,7 +614,7 @@ class Uploader(_Run):
                 continue
             if not records:
                 continue
-            first = records_of(outputs[0])[0] if outputs else None
+            first = mapped[0]
             with self._lock:
                 self._open[line].pending += len(records)
             self.tally.records += len(records)
