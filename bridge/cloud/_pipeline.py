@@ -51,7 +51,7 @@ from ._delivery import (
 )
 from ._input import Incoming, dumps, read_id, read_message
 from ._journal import InputHash, Journal, Resume
-from ._lanes import Batch, Lanes, lane_of
+from ._lanes import Batch, Lanes
 from ._router import MAX_BATCH_RECORDS
 from ._summary import Tally
 from ._upload import request_headers, transform_records, upload_endpoint
@@ -619,7 +619,7 @@ class Uploader(_Run):
                 self._open[line].pending += len(records)
             self.tally.records += len(records)
             source = dumps(message) if expanded else self._messages[line]
-            self._lanes.add(lane_of(_user_of(first), self.options.concurrency), line, records, source, expanded)
+            self._lanes.add(_user_of(first), line, records, source, expanded)
 
     def _reject(self, line: int, message: JSONObject, reason: str, status: int, expanded: bool) -> None:
         self.tally.rejected += 1
@@ -702,7 +702,7 @@ class Deleter(_Run):
             state = self._begin(item.line)
             state.pending = 1
             self.tally.records += 1
-            self._lanes.add(lane_of(user_id, self.options.concurrency), item.line, [dumps(user_id)],
+            self._lanes.add(user_id, item.line, [dumps(user_id)],
                             user_id.encode("utf-8"), False)
             self._end(item.line)
 
