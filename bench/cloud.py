@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 5, 15, 8])
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
+    load_before = list(os.getloadavg())
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-cloud-") as folder:
         work = Path(folder)
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"{LIMIT} concurrent requests (429 beyond); limit = {LIMIT} x {BATCH} / latency events/s; "
                  "peak RSS of the sending process; lost and doubled counted on the server's side",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_average_before": list(os.getloadavg())},
+                    "load_average_before": load_before, "load_average_after": list(os.getloadavg())},
         "ceiling": ceiling,
         "rows": rows,
     })

@@ -162,6 +162,9 @@ class FakeCleverTap:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            # socketserver listens with a backlog of 5: 15 lanes connecting at once overflowed it and
+            # the kernel dropped SYNs, which the client resends after 1 s (a second lost per request).
+            request_queue_size = 128
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client killed mid-answer resets the connection: expected in the kill tests

@@ -167,12 +167,19 @@ def test_kill_9_at_random_points_then_resume_loses_nothing_and_doubles_only_what
     records = [json.loads(json.dumps(r)) for r in expected(messages)[0]]
     possibly_twice: Counter[str] = Counter()
     kills = 0
-    with FakeCleverTap(latency=0.01) as server:
+    # 50 ms an answer: 200 requests over 8 lanes take over a second even on an idle machine, so a kill
+    # timed from the run's first journal entry always finds it sending.
+    with FakeCleverTap(latency=0.05) as server:
         settings = settings_file(tmp_path)
         for attempt in range(6):
+            started = journal.stat().st_mtime_ns if journal.exists() else None
             process = _send(events, settings, failed, server.base_url)
             if attempt < 2:
-                time.sleep(rng.uniform(0.5, 1.2))  # start-up (~0.4 s), then some way into the run
+                deadline = time.monotonic() + 30  # start-up, until this run writes the journal
+                while (process.poll() is None and time.monotonic() < deadline
+                       and (journal.stat().st_mtime_ns if journal.exists() else None) == started):
+                    time.sleep(0.005)
+                time.sleep(rng.uniform(0.0, 0.6))  # then some way into the run
                 if process.poll() is None:
                     os.kill(process.pid, signal.SIGKILL)
                     kills += 1

@@ -10,11 +10,14 @@ import json
 import os
 from typing import Any
 
+import pytest
 from cloud_support import assert_json_serialisable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.cloud import MAX_BATCH_RECORDS, plan_user_deletion, route, transform
+from bridge.cloud import MAX_BATCH_RECORDS, plan_user_deletion, records_of, route, transform
+from bridge.cloud._upload import transform_records
+from bridge.core import CloudConfig
 from bridge.errors import EventError, SettingsError
 
 KEYS = st.one_of(
@@ -101,6 +104,26 @@ def test_transform_gives_outputs_or_event_error(message: dict[str, Any], config:
 
 
 @PROPERTY
+@given(messages(), CONFIGS)
+def test_send_records_are_transforms_records_and_leave_the_message_as_it_was(message: dict[str, Any], config: Any) -> None:
+    # send maps with transform_records, which copies the message only where the mapping can write into it.
+    before = json.dumps(message, sort_keys=True)
+    read = CloudConfig.from_config(config)
+    try:
+        expected = [record for output in transform(message, config) for record in records_of(output)]
+    except EventError as error:
+        with pytest.raises(EventError) as raised:
+            transform_records(message, read)
+        assert (str(raised.value), raised.value.status_code) == (str(error), error.status_code)
+        assert json.dumps(message, sort_keys=True) == before
+        return
+    records = transform_records(message, read)
+    assert json.dumps(message, sort_keys=True) == before
+    assert json.dumps(records, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert json.dumps(records) == json.dumps(expected)  # key order too
+
+
+@PROPERTY
 @given(st.lists(st.fixed_dictionaries({"message": st.one_of(messages(), JSON), "metadata": st.integers(),
                                        "destination": st.one_of(st.fixed_dictionaries({"Config": CONFIGS}), JSON)}),
                 max_size=6))
@@ -125,3 +148,15 @@ def test_deletion_plan_gives_requests_or_a_documented_error(attributes: Any, con
         return
     assert all(1 <= len(p["body"]["identity"]) <= 100 for p in plan)
     assert_json_serialisable(plan)
+
+
+@pytest.mark.parametrize("message", [
+    {"type": "identify", "userId": "u1", "traits": {"a": {"c": 1}, "a.b": 2}},
+    {"type": "track", "event": "Order Completed", "userId": "u1", "properties": {"a": {"c": 1}, "a.b": 2}},
+])
+def test_send_records_copy_a_message_whose_dotted_keys_would_write_into_it(message: dict[str, Any]) -> None:
+    before = json.dumps(message)
+    [record] = transform_records(message, CloudConfig.from_config({"accountId": "ACC", "passcode": "PASS"}))
+    assert json.dumps(message) == before
+    data = record.get("profileData") or record["evtData"]
+    assert data["a"] == '{"c":1,"b":2}'

@@ -170,11 +170,18 @@ def read_journal(path: Path, source: Path, command: str) -> Resume:
     if prefix is not None and not _prefix_matches(source, *prefix):
         raise JournalError(f"--journal: {path} was written for other input: the first {prefix[0]} bytes of "
                            f"{source} are not the ones it settled; name another journal to start afresh")
-    # Requests in flight whose lines all settled later (a resume after a resume) sent nothing twice.
+    # Requests in flight whose lines all settled later (a resume after a resume) sent nothing twice
+    # that this resume has to name. A line in flight in two runs' requests (killed again before its
+    # resend was answered), or settled since, is counted once at most: its records (one or more)
+    # are taken off the request's, which keeps the figure an upper bound of the records that can
+    # reach CleverTap twice.
+    counted: set[int] = set()
     for records, lines in flight.values():
         if any(line not in resume.settled for line in lines) or not lines:
             resume.in_flight_requests += 1
-            resume.in_flight_records += records
+            resume.in_flight_records += records - sum(1 for line in set(lines)
+                                                      if line in counted or line in resume.settled)
+            counted.update(lines)
             resume.in_flight_lines.extend(lines)
     resume.in_flight_lines.sort()
     return resume
@@ -210,6 +217,16 @@ class Journal:
         end = data.rfind(b"\n") + 1
         if end != len(data):
             os.truncate(self.path, end)
+        # Number this run's requests after the earlier runs' ones: a reused number would make an
+        # earlier run's request in flight look answered (read_journal keys them by number).
+        for raw in data[:end].split(b"\n"):
+            if raw.startswith(b'{"send":'):
+                try:
+                    number = json.loads(raw)["send"]
+                except (ValueError, KeyError):
+                    continue
+                if isinstance(number, int) and number >= self._next_request:
+                    self._next_request = number + 1
 
     def _write(self, entry: JSONObject) -> None:
         os.write(self._fd, json.dumps(entry, separators=(",", ":")).encode("ascii") + b"\n")

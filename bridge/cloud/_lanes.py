@@ -1,12 +1,15 @@
-"""Batching into lanes: records partitioned by user, each lane sending its batches one after the other.
+"""Batching into lanes: records grouped by user, each lane sending its batches one after the other.
 
-A record goes to lane ``hash(user) % lanes``, so one user's records stay in one lane, in input
-order, and a lane has at most one request in flight: a user's events reach CleverTap in the order
-they were read, while the lanes together keep up to ``lanes`` requests in flight. At most
-``2 x lanes`` batches are waiting or on the wire, whichever lanes they belong to, and each lane fills
-one more, so memory is bounded by ``3 x lanes x batch size`` records whatever the input's size. The
-reader waits only when that many are out (not when one lane is behind: a lane that waits for its
-answer does not hold the others up).
+A user is held by one lane while any of its records is in that lane (filling, waiting or on the
+wire), so one user's records stay in one lane, in input order, and a lane has at most one request
+in flight: a user's events reach CleverTap in the order they were read, while the lanes together
+keep up to ``lanes`` requests in flight. A user with nothing in a lane goes to the lane with the
+fewest records: lanes fill evenly whatever the users' ids (a fixed hash of the id left some lanes
+a request longer than others, and the busiest lane sets the end of a run). What is held is only
+what is in the lanes, so memory stays bounded. At most ``2 x lanes`` batches are waiting or on the
+wire, whichever lanes they belong to, and each lane fills one more, so memory is bounded by
+``3 x lanes x batch size`` records whatever the input's size. The reader waits only when that many
+are out (not when one lane is behind: a lane that waits for its answer does not hold the others up).
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ class Batch:
     items: list[bytes] = field(default_factory=list)
     sources: list[bytes] = field(default_factory=list)
     expanded: list[bool] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
 
 
 def lane_of(user: str, lanes: int) -> int:
-    """The lane of a user: a stable hash (not Python's, which changes between runs)."""
+    """A stable hash of a user to a lane (not Python's, which changes between runs): a way to split
+    an input by user between processes (:class:`Lanes` places users by load instead)."""
     return zlib.crc32(user.encode("utf-8", "surrogatepass")) % lanes if lanes > 1 else 0
 
 
@@ -53,6 +58,10 @@ class Lanes:
         self._queues: list[queue.Queue[Batch]] = []
         self._threads: list[threading.Thread] = []
         self._room = threading.Semaphore(2 * count)  # batches waiting or on the wire, all lanes together
+        # user -> [its lane, its records in that lane]; records in each lane: both under _held_lock.
+        self._held: dict[str, list[int]] = {}
+        self._load = [0] * count
+        self._held_lock = threading.Lock()
         if threads:
             for n in range(count):
                 waiting: queue.Queue[Batch] = queue.Queue()
@@ -69,10 +78,38 @@ class Lanes:
             try:
                 self._send(batch)
             finally:
+                self._release(batch)
                 self._room.release()
 
-    def add(self, lane: int, line: int, items: list[bytes], source: bytes, expanded: bool) -> None:
-        """One message's records, kept in one batch: a message that does not fit starts the next one."""
+    def _release(self, batch: Batch) -> None:
+        """A batch is answered (or given up): its users may go to another lane now."""
+        held = self._held
+        with self._held_lock:
+            self._load[batch.lane] -= len(batch.users)
+            for user in batch.users:
+                entry = held[user]
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del held[user]
+
+    def lane_for(self, user: str, records: int) -> int:
+        """The lane that holds ``user``, or the least loaded one, which then holds it for ``records`` more."""
+        with self._held_lock:
+            entry = self._held.get(user)
+            if entry is None:
+                load = self._load
+                lane = load.index(min(load))
+                self._held[user] = [lane, records]
+            else:
+                lane = entry[0]
+                entry[1] += records
+            self._load[lane] += records
+            return lane
+
+    def add(self, user: str, line: int, items: list[bytes], source: bytes, expanded: bool) -> None:
+        """One message's records, kept in one batch of the user's lane: a message that does not fit
+        starts the next one."""
+        lane = self.lane_for(user, len(items))
         batch = self._filling[lane]
         if batch.items and len(batch.items) + len(items) > self._batch_size:
             self.dispatch(lane)
@@ -82,6 +119,7 @@ class Lanes:
             batch.items.append(item)
             batch.sources.append(source)
             batch.expanded.append(expanded)
+            batch.users.append(user)
 
     def dispatch(self, lane: int) -> None:
         batch = self._filling[lane]
@@ -92,12 +130,17 @@ class Lanes:
             self._room.acquire()  # waits while 2 x lanes batches are out
             self._queues[lane].put(batch)
         else:
-            self._send(batch)
+            try:
+                self._send(batch)
+            finally:
+                self._release(batch)
 
     def take_filling(self) -> list[Batch]:
         """The batches being filled, taken out (to fail them as not sent when the run stops)."""
         taken = [batch for batch in self._filling if batch.items]
         self._filling = [Batch(lane=n) for n in range(len(self._filling))]
+        for batch in taken:
+            self._release(batch)
         return taken
 
     def finish(self, *, flush: bool = True) -> None:

@@ -51,10 +51,10 @@ from ._delivery import (
 )
 from ._input import Incoming, dumps, read_id, read_message
 from ._journal import InputHash, Journal, Resume
-from ._lanes import Batch, Lanes, lane_of
+from ._lanes import Batch, Lanes
 from ._router import MAX_BATCH_RECORDS
 from ._summary import Tally
-from ._upload import records_of, request_headers, transform, upload_endpoint
+from ._upload import request_headers, transform_records, upload_endpoint
 
 __all__ = [
     "Tally",
@@ -604,8 +604,8 @@ class Uploader(_Run):
     def _map(self, line: int, messages: list[JSONObject], expanded: bool) -> None:
         for message in messages:
             try:
-                outputs = transform(message, self._config)
-                records = [dumps(record) for output in outputs for record in records_of(output)]
+                mapped = transform_records(message, self._config)
+                records = [dumps(record) for record in mapped]
             except EventError as error:
                 self._reject(line, message, str(error), error.status_code, expanded)
                 continue
@@ -614,12 +614,12 @@ class Uploader(_Run):
                 continue
             if not records:
                 continue
-            first = records_of(outputs[0])[0] if outputs else None
+            first = mapped[0]
             with self._lock:
                 self._open[line].pending += len(records)
             self.tally.records += len(records)
             source = dumps(message) if expanded else self._messages[line]
-            self._lanes.add(lane_of(_user_of(first), self.options.concurrency), line, records, source, expanded)
+            self._lanes.add(_user_of(first), line, records, source, expanded)
 
     def _reject(self, line: int, message: JSONObject, reason: str, status: int, expanded: bool) -> None:
         self.tally.rejected += 1
@@ -702,7 +702,7 @@ class Deleter(_Run):
             state = self._begin(item.line)
             state.pending = 1
             self.tally.records += 1
-            self._lanes.add(lane_of(user_id, self.options.concurrency), item.line, [dumps(user_id)],
+            self._lanes.add(user_id, item.line, [dumps(user_id)],
                             user_id.encode("utf-8"), False)
             self._end(item.line)
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "transform",
+    "transform_records",
     "upload_endpoint",
     "endpoint",
     "request_headers",
@@ -135,8 +136,37 @@ def transform(
         from ..transformation._cloud import transform_with
 
         return transform_with(message, config, transformation, transform)
-    message = _copy(message) if isinstance(message, dict) else {}
     config = CloudConfig.from_config(config)  # read once; unchecked, as the reference reads it
+    message = _copy(message) if isinstance(message, dict) else {}
+    return [envelope([record], config) for record in _records(message, config)]
+
+
+def transform_records(message: dict[str, Any], config: CloudConfig) -> list[dict[str, Any]]:
+    """The records of :func:`transform`'s outputs, without the envelopes (what ``send`` posts).
+
+    For ``send``, which turns them into JSON text at once and keeps the message only as read: the
+    records may share objects with ``message``, which is copied only where the mapping can write
+    into it (an identify's or Charged's dotted keys set nested values).
+    """
+    if not isinstance(message, dict):
+        message = {}
+    elif not _read_only(message):
+        message = _copy(message)
+    return _records(message, config)
+
+
+def _read_only(message: dict[str, Any]) -> bool:
+    """Whether mapping ``message`` only reads it: a track, page or screen that is not Charged."""
+    kind, event = message.get("type"), message.get("event", MISSING)
+    # Other event values (numbers, objects) are rare: copied rather than read as JavaScript would.
+    return (isinstance(kind, str) and kind.lower() in _EVENT_KINDS
+            and (event is MISSING or isinstance(event, str) and event.lower() != CHARGED.trigger))
+
+
+_EVENT_KINDS = frozenset(("track", "page", "screen"))
+
+
+def _records(message: dict[str, Any], config: CloudConfig) -> list[dict[str, Any]]:
     kind = message.get("type", MISSING)
     if not js_truthy(kind):
         raise EventError("Message Type is not present. Aborting message.")
@@ -148,10 +178,10 @@ def transform(
         raise EventError("Message type not supported")
     planned = plan(message, kind, config, mode="cloud")
     if planned.kind == "identify":
-        return [envelope([record], config) for record in _identify_records(planned, message, config)]
+        return _identify_records(planned, message, config)
     if planned.kind == "alias":
-        return [envelope([_alias_record(planned)], config)]
-    return [envelope([_event_record(planned, config)], config)]
+        return [_alias_record(planned)]
+    return [_event_record(planned, config)]
 
 
 def convert_ts(ts: Any) -> Any:
