@@ -32,7 +32,7 @@ def _origin(url: str) -> str:
 
 def _clevertap_hosts(settings: Settings) -> list[str]:
     # The SDK's data requests are JSONP <script>s to <region>.clevertap-prod.com, or to the proxy
-    # domain, with the region prefixed when one is set (device-mode.md 3.5).
+    # domain, with the region prefixed when one is set (docs/device-mode.md; CleverTap's first-party proxy docs).
     if settings.target_domain:
         hosts = [f"https://{settings.target_domain}"]
         if settings.region != "none":
