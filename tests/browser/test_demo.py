@@ -79,7 +79,7 @@ def test_every_button_reaches_the_demo_servers_clevertap_and_the_panel_shows_it_
         for button in ("#identify", "#track", "#order-completed", "#page", "#screen", "#alias"):
             page.click(button)
         page.wait_for_function("() => window.ClevertapBridge && window.ClevertapBridge.mode === 'worker'")
-        page.evaluate("() => ClevertapBridge.idle()")
+        _idle(page)
 
         # Pyodide computed CPython's calls for the messages the buttons made.
         messages = page.evaluate(
@@ -96,7 +96,7 @@ def test_every_button_reaches_the_demo_servers_clevertap_and_the_panel_shows_it_
         want = expected_wire(init, [call for c in calls for call in c])
         _wait_for_wire(page, demo, len(want))
         page.click("#opt-out")
-        page.evaluate("() => ClevertapBridge.idle()")
+        _idle(page)
         calls.append([["privacy", {"optOut": True}]])
         want = expected_wire(init, [call for c in calls for call in c])
         _wait_for_wire(page, demo, len(want))
@@ -130,6 +130,16 @@ def test_every_button_reaches_the_demo_servers_clevertap_and_the_panel_shows_it_
         context.close()
     assert errors == []
     assert blocked == []  # nothing left the demo server
+
+
+def _idle(page: Any, timeout_ms: int = 60_000) -> None:
+    """Wait until the bridge's queue is empty; fail (not hang) when it stays held, e.g. behind an
+    onUserLogin nothing answered."""
+    page.evaluate(
+        "t => Promise.race([ClevertapBridge.idle(), new Promise((_, no) => setTimeout(() =>"
+        " no(new Error('bridge not idle after ' + t + ' ms: ' + ClevertapBridge.pending() + ' pending')), t))])",
+        timeout_ms,
+    )
 
 
 def _wait_for_wire(page: Any, demo: Demo, count: int) -> None:
