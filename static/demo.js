@@ -114,7 +114,8 @@
       .then(function (answer) {
         answer.requests.forEach(function (request) {
           if (request.sdk) {
-            show("wire-sdk", request.host + request.path + " type=" + request.type, request.payload);
+            var name = request.record && request.record.evtName;
+            show("wire-sdk", request.host + request.path + " type=" + request.type + (name ? " " + json(name) : ""), request.payload);
           } else {
             show(request.replay ? "wire-replay" : "wire", request.host + " " + json(request.record), request.payload);
           }
