@@ -11,7 +11,7 @@ PORT   ?= 8000
 OUT    ?= static/bundle
 PYTEST_ARGS ?=
 
-.PHONY: demo test check fuzz install install-python install-npm install-chromium bundle bench typecheck lint clean
+.PHONY: demo test check fuzz install install-python install-npm install-chromium bundle bench typecheck lint lint-js test-js clean
 
 demo: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT) --serve $(HOST):$(PORT) --sdk-url http://$(HOST):$(PORT)/vendor/clevertap.min.js
@@ -34,8 +34,9 @@ FUZZ_SEED  ?= 20261202
 fuzz: install
 	CLEVERTAP_BRIDGE_FUZZ_CALLS=$(FUZZ_CALLS) CLEVERTAP_BRIDGE_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -s tests/browser/test_fuzz.py $(PYTEST_ARGS)
 
-# mypy --strict on the package, the tests, build.py and bench/; ruff with the rule set in pyproject.toml.
-check: typecheck lint
+# mypy --strict on the package, the tests, build.py and bench/; ruff with the rule set in pyproject.toml;
+# ESLint (eslint.config.mjs) on the browser modules and their Node tests; the Node unit tests.
+check: typecheck lint lint-js test-js
 
 # bench/ is checked on its own: it imports the browser tests' collector as tests.browser.collector.
 typecheck: install-python
@@ -44,6 +45,13 @@ typecheck: install-python
 
 lint: install-python
 	$(PY) -m ruff check .
+
+lint-js: install-npm
+	node_modules/.bin/eslint --max-warnings 0 templates/js tests/js eslint.config.mjs
+
+# The browser modules under Node's test runner, with fake storage, locks, worker and SDK (tests/js/).
+test-js: install-npm
+	node --test tests/js/
 
 install: install-python install-npm install-chromium
 

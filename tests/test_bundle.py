@@ -1,9 +1,11 @@
 """The bundle generator on CPython (no browser): build.py, bridge.bundle, the wheel and the manifest.
 
-Golden files: tests/golden/Clevertap.min.js and tests/golden/clevertap-bridge.worker.js are the rendered
-files for demo.toml, with SRI hashes replaced by ``sha384-<hash>`` (the hashes change with every edit of
-bridge/ and are checked against the files by test_the_embedded_hashes_match_the_files instead).
-After an intended change of the templates or of the rules they embed, regenerate them with
+Golden files: tests/golden/<file>.json holds, for each browser file built for demo.toml, the modules of
+templates/js/ it bundles and the config it embeds (the one generated module), with SRI hashes replaced by
+``sha384-<hash>`` (the hashes change with every edit of bridge/ and are checked against the files by
+test_the_embedded_hashes_match_the_files instead). The code itself is checked by ESLint, the Node unit
+tests and the browser tests, not by a copy. After an intended change of the config or of the modules,
+regenerate them with
 
     UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_bundle.py -k golden
 
@@ -28,7 +30,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pytest
 
 from bridge import __version__
@@ -212,11 +213,13 @@ def _normalised(text: str) -> str:
     return re.sub(r"(pyodide-|\.)[0-9a-f]{12}([./])", r"\1<hash>\2", text)
 
 
-@pytest.mark.parametrize("name", ["Clevertap.min.js", "clevertap-bridge.worker.js"])
+@pytest.mark.parametrize("name", ["Clevertap.min.js", "rudderanalytics.js", "clevertap-bridge.worker.js"])
 def test_golden(demo_bundle: Path, name: str) -> None:
     path = worker_of(demo_bundle) if name == "clevertap-bridge.worker.js" else demo_bundle / name
-    rendered = _normalised(path.read_text(encoding="utf-8"))
-    golden = GOLDEN / name
+    modules = json.loads((demo_bundle / "manifest.json").read_text(encoding="utf-8"))["modules"][path.name]
+    found = {"modules": modules, "config": embedded_config(path.read_text(encoding="utf-8"))}
+    rendered = _normalised(json.dumps(found, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    golden = GOLDEN / (name + ".json")
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)
         golden.write_text(rendered, encoding="utf-8")
@@ -230,6 +233,27 @@ def test_the_javascript_parses(demo_bundle: Path, name: str) -> None:
     path = worker_of(demo_bundle) if name == "worker" else demo_bundle / name
     done = subprocess.run([str(NODE), "--check", str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+@pytest.mark.parametrize("module", sorted(p.name for p in (ROOT / "templates" / "js").glob("*.js")))
+def test_each_browser_module_is_valid_javascript_as_it_stands(module: str) -> None:
+    done = subprocess.run([str(NODE), "--check", str(ROOT / "templates" / "js" / module)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_browser_rules_are_pythons_lists(demo_bundle: Path) -> None:
+    from bridge.device import QUEUES, WEB_PUSH_QUEUE
+    from bridge.device._browser import ACCOUNT_QUEUE, START_SETTINGS, setting_names
+
+    config = embedded_config((demo_bundle / "Clevertap.min.js").read_text(encoding="utf-8"))
+    assert config["sdk"]["queues"] == list(QUEUES)
+    assert sorted(config["sdk"]["queueNames"]) == sorted([*QUEUES, ACCOUNT_QUEUE, WEB_PUSH_QUEUE])
+    assert config["sdk"]["login"]["queue"] in QUEUES and config["sdk"]["privacy"]["queue"] in QUEUES
+    assert config["startSettings"] == list(START_SETTINGS) and set(START_SETTINGS) <= set(config["settingNames"].values())
+    assert config["settingNames"] == setting_names()
+    assert not {"passcode", "api_url", "in_app", "web_push"} & set(config["settingNames"].values())
+    assert config["settingNames"]["accountId"] == "account_id"
 
 
 @pytest.mark.skipif(NODE is None, reason="node is not installed")
@@ -425,11 +449,9 @@ def test_to_js_escapes_what_could_end_a_script(value: Any, literal: str) -> None
     assert json.loads(to_js(value)) == value
 
 
-def test_a_template_cannot_print_a_value_without_the_js_filter() -> None:
-    js_env, _ = _environments(ROOT / "templates")
-    assert js_env.from_string("var x = {{ v|js }};").render(v="</script>") == 'var x = "\\u003c/script\\u003e";'
-    with pytest.raises(jinja2.TemplateError, match="without the |js filter"):
-        js_env.from_string("var x = {{ v }};").render(v="</script>")
+def test_the_html_template_escapes_what_it_prints() -> None:
+    html_env = _environments(ROOT / "templates")
+    assert html_env.from_string("<p>{{ v }}</p>").render(v="</p><script>") == "<p>&lt;/p&gt;&lt;script&gt;</p>"
 
 
 def test_hostile_setting_values_are_escaped(tmp_path: Path) -> None:
@@ -457,11 +479,37 @@ MAPPING_WORDS = ("Charged", "Order Completed", "Identity", "Site", "Web Page Vie
                  "revenue", "products", "Email", "Gender", "DOB", "Phone", "traits.")
 
 
-@pytest.mark.parametrize("template", sorted(p.name for p in (ROOT / "templates").glob("*.js.j2")))
-def test_templates_hold_no_mapping_rules(template: str) -> None:
-    text = (ROOT / "templates" / template).read_text(encoding="utf-8")
+JS_SOURCES = sorted(p.name for p in (ROOT / "templates" / "js").glob("*.js"))
+
+
+@pytest.mark.parametrize("module", JS_SOURCES)
+def test_the_javascript_holds_no_mapping_rules(module: str) -> None:
+    text = (ROOT / "templates" / "js" / module).read_text(encoding="utf-8")
     found = [word for word in MAPPING_WORDS if word in text]
-    assert not found, f"{template} mentions {found}: mapping decisions belong in bridge/"
+    assert not found, f"{module} mentions {found}: mapping decisions belong in bridge/"
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return set().union(*(_strings(item) for item in items)) if items else set()
+
+
+# Words of the bridge's own that happen to be CleverTap queue names too: "event" and "privacy" are also the
+# kinds of request at the worker boundary (bridge.boundary).
+BRIDGE_WORDS = {"event", "privacy"}
+
+
+@pytest.mark.parametrize("module", JS_SOURCES)
+def test_the_javascript_names_no_clevertap_rule_python_does_not_give_it(module: str) -> None:
+    """Every CleverTap name the integration applies comes from CONFIG (bridge.device._browser), never a literal."""
+    from bridge.device._browser import DISPLAY_NAME, INTEGRATION_NAME, browser_rules
+
+    names = (_strings(browser_rules()) | set(INTEGRATION_KEYS) | {INTEGRATION_NAME, DISPLAY_NAME}) - BRIDGE_WORDS
+    text = (ROOT / "templates" / "js" / module).read_text(encoding="utf-8")
+    literals = set(re.findall(r'"((?:[^"\\\n]|\\.)*)"', text)) | set(re.findall(r"'((?:[^'\\\n]|\\.)*)'", text))
+    assert not literals & names, f"{module} spells {sorted(literals & names)}: take them from CONFIG.sdk"
 
 
 # ---- bad settings, missing files -----------------------------------------------------------------

@@ -224,7 +224,8 @@ def test_the_integration_carries_the_call_and_keeps_its_queue_allow_list(push_bu
     for name in ("Clevertap.min.js", "rudderanalytics.js"):
         config = embedded_config((out / name).read_text(encoding="utf-8"))
         assert config["webPush"] == web_push_calls(Settings.from_config({"web_push": FULL}, require_account=False))
-        assert config["queues"] == ["event", "profile", "onUserLogin", "privacy"]
+        assert config["sdk"]["queues"] == ["event", "profile", "onUserLogin", "privacy"]
+        assert config["sdk"]["webPushQueue"] not in config["sdk"]["queues"]
         # Build-time settings: a destination config cannot switch them at run time.
         assert "web_push" not in config["settingNames"] and "in_app" not in config["settingNames"]
 

@@ -1,6 +1,7 @@
-"""The build side (CPython only, needs Jinja2): the browser bundle for one site's settings.
+"""The build side (CPython only, needs Jinja2 and the npm packages): the browser bundle for one site's settings.
 
-    _bundle     renders the templates and writes the bundle (build_bundle, to_js, privacy_table)
+    _bundle     writes the bundle (build_bundle, to_js, privacy_table)
+    _js         the browser files: templates/js/ and the generated config.js, bundled by esbuild
     _wheel      the bridge wheel for Pyodide: the core and device mode, nothing else
     _manifest   sizes, SRI hashes, versions and the CSP a site needs
     _serve      the demo server of ``build.py --serve``

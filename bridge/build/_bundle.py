@@ -1,6 +1,6 @@
-"""The bundle generator: renders the browser files from Jinja2 templates for one site's settings.
+"""The bundle generator: builds the browser files for one site's settings.
 
-``build_bundle(settings, out_dir)`` writes (see /work/notes/bundle-api.md for the contract):
+``build_bundle(settings, out_dir)`` writes (docs/device-mode.md describes each file):
 
     Clevertap.min.js               RudderStack drop-in: window.Clevertap_RS.Clevertap
     clevertap-bridge.worker.<hash>.js   Pyodide + the bridge wheel behind a JSON boundary
@@ -18,13 +18,13 @@ Clevertap.min.js and rudderanalytics.js keep stable names, since pages name them
 through their embedded config.
 
 Everything is validated and rendered into a temporary directory first, then moved into place, so
-a failed build leaves no output. Every value that enters JavaScript passes through :func:`to_js`;
-the templates refuse any other value.
+a failed build leaves no output. The JavaScript is the ES modules of templates/js/, bundled by esbuild
+with one generated module, ``config.js`` (bridge.build._js); every value that enters it passes through
+:func:`to_js`. The demo page is a Jinja2 template.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gzip
 import hashlib
 import json
@@ -39,8 +39,10 @@ import jinja2
 
 from .. import __version__
 from ..core import Settings
-from ..device import INTEGRATION_KEYS, QUEUES, WEB_PUSH_QUEUE, init_calls, start_values, web_push_calls
+from ..device import INTEGRATION_KEYS, init_calls, start_values, web_push_calls
+from ..device._browser import DISPLAY_NAME, INTEGRATION_NAME, START_SETTINGS, browser_rules, setting_names
 from ..errors import BuildError, SettingsError
+from ._js import bundle_js
 from ._manifest import build_manifest, csp_directives, csp_header, sri
 from ._stdlib import PYODIDE_ROOTS, cut_stdlib
 from ._wheel import build_wheel, wheel_name, wheel_stdlib_imports
@@ -73,8 +75,6 @@ SNIPPET_FILE = "rudderanalytics.js"
 # Web push: the SDK package's service worker, shipped under the name CleverTap's docs use.
 SERVICE_WORKER_FILE = "clevertap_sw.js"
 SERVICE_WORKER_SOURCE = "sw_webpush.min.js"
-# The SDK queues the JavaScript may push to; Python's calls name one of them.
-ALLOWED_QUEUES = ("event", "profile", "onUserLogin", "privacy")
 STORAGE_PREFIX = "clevertap_bridge_"
 
 # How the JavaScript names the state of one privacy load option: a boolean, or absent (any
@@ -84,7 +84,7 @@ _STATE_VALUES: dict[str, bool] = {"true": True, "false": False}
 
 
 class JsValue(str):
-    """Text already escaped for JavaScript by :func:`to_js`; the only thing a template may print."""
+    """Text already escaped for JavaScript by :func:`to_js`: the generated config module's value."""
 
 
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -102,23 +102,10 @@ def to_js(value: Any) -> JsValue:
     return JsValue(text)
 
 
-def _only_js(value: Any) -> Any:
-    # Jinja's finalize hook sees every {{ ... }} output: refuse anything not escaped by to_js.
-    if isinstance(value, JsValue):
-        return value
-    raise jinja2.TemplateError(f"{value!r} reaches a JavaScript template without the |js filter")
-
-
-def _environments(templates: Path) -> tuple[jinja2.Environment, jinja2.Environment]:
+def _environments(templates: Path) -> jinja2.Environment:
+    """The demo page's environment: HTML, autoescaped."""
     loader = jinja2.FileSystemLoader(str(templates))
-    js = jinja2.Environment(
-        loader=loader, undefined=jinja2.StrictUndefined, finalize=_only_js, keep_trailing_newline=True, autoescape=False
-    )
-    js.filters["js"] = to_js
-    html = jinja2.Environment(
-        loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=True
-    )
-    return js, html
+    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=True)
 
 
 def privacy_table(settings: Settings) -> dict[str, list[list[Any]]]:
@@ -139,23 +126,6 @@ def privacy_table(settings: Settings) -> dict[str, list[list[Any]]]:
     return table
 
 
-def _setting_names() -> dict[str, str]:
-    """Every name a browser setting may carry in a destination config (ours and the dashboard's) -> our name.
-
-    The passcode is not a browser setting: its names are left out with it, and so is api_url (cloud
-    mode's). Nor are in_app and web_push: the CSP, the service worker and the notifications call are
-    fixed when the bundle is built.
-    """
-    names: dict[str, str] = {}
-    for f in dataclasses.fields(Settings):
-        if f.name in ("passcode", "api_url", "in_app", "web_push"):
-            continue
-        names[f.name] = f.name
-        if f.metadata.get("alias"):
-            names[f.metadata["alias"]] = f.name
-    return dict(sorted(names.items()))
-
-
 def _pinned_versions(root: Path) -> dict[str, str]:
     # package.json pins exact versions; reading it (not node_modules) works with pyodide_url too.
     try:
@@ -167,16 +137,12 @@ def _pinned_versions(root: Path) -> dict[str, str]:
 
 
 def _check(settings: Settings, root: Path) -> None:
-    if not set(QUEUES) <= set(ALLOWED_QUEUES):
-        raise BuildError(f"bridge.device names queues {sorted(set(QUEUES) - set(ALLOWED_QUEUES))} the JavaScript does not allow")
     if not isinstance(settings, Settings):
         raise SettingsError(f"settings: {settings!r} is not a Settings")
     if settings.account_id is None:
         raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
     if settings.pyodide_url is None and not (root / "node_modules" / "pyodide" / "pyodide.js").is_file():
         raise BuildError(f"{root / 'node_modules' / 'pyodide'}: Pyodide is not installed: run `make install-npm`")
-    if WEB_PUSH_QUEUE in ALLOWED_QUEUES:
-        raise BuildError(f"the {WEB_PUSH_QUEUE} queue must not be open to events: its one call is made at build time")
 
 
 def _service_worker(root: Path, pinned: str) -> bytes:
@@ -276,7 +242,7 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
     """Write the bundle for ``settings`` into the empty directory ``out_dir``; returns the manifest."""
     _check(settings, root)
     versions = _pinned_versions(root)
-    js_env, html_env = _environments(root / "templates")
+    html_env = _environments(root / "templates")
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def write(name: str, data: bytes) -> str:
@@ -311,19 +277,23 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "stdlibFile": STDLIB_FILE if pyodide_dir else None,
         "lockFile": _lock_info(root),
     }
-    worker_text = js_env.get_template(WORKER_FILE + ".j2").render(config=worker_config).encode("utf-8")
+    worker_text, worker_modules = bundle_js(root, WORKER_FILE, to_js(worker_config))
     worker_file = hashed_name(WORKER_FILE, worker_text)
     worker_integrity = write(worker_file, worker_text)
 
     config = {
         "version": __version__,
         "settings": settings.to_config(),
-        "settingNames": _setting_names(),
+        "settingNames": setting_names(),
+        "startSettings": list(START_SETTINGS),
         "privacyTable": privacy_table(settings),
         # The SDK's start-up values for the file settings; a destination config that changes them asks Python.
         "startValues": {k: v for k, v in start_values(settings).items() if k != "calls"},
-        "queues": list(ALLOWED_QUEUES),
+        # Every CleverTap name and rule the JavaScript applies (bridge.device._browser).
+        "sdk": browser_rules(),
         "integrationKeys": list(INTEGRATION_KEYS),
+        "integrationName": INTEGRATION_NAME,
+        "displayName": DISPLAY_NAME,
         "storagePrefix": STORAGE_PREFIX,
         "workerFile": worker_file,
         "workerIntegrity": worker_integrity,
@@ -333,10 +303,10 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         # The one clevertap.notifications.push call, or none (bridge.device.web_push_calls).
         "webPush": web_push_calls(settings),
     }
-    integration = js_env.get_template(INTEGRATION_FILE + ".j2").render(config=config)
-    write(INTEGRATION_FILE, integration.encode("utf-8"))
-    snippet = js_env.get_template(SNIPPET_FILE + ".j2").render(config=config)
-    snippet_integrity = write(SNIPPET_FILE, snippet.encode("utf-8"))
+    integration, integration_modules = bundle_js(root, INTEGRATION_FILE, to_js(config))
+    write(INTEGRATION_FILE, integration)
+    snippet, snippet_modules = bundle_js(root, SNIPPET_FILE, to_js(config))
+    snippet_integrity = write(SNIPPET_FILE, snippet)
 
     static = {name: write(name, (root / "static" / name).read_bytes()) for name in STATIC_FILES}
     # The demo page enforces the CSP the manifest promises, so the demo proves it is enough.
@@ -354,6 +324,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
 
     names = {"worker": worker_file, "wheel": wheel, "pyodide": pyodide_dir}
     manifest = build_manifest(out_dir, settings, versions, names)
+    # Which modules of templates/js/ each browser file holds, in bundle order (config.js is generated).
+    manifest["modules"] = {INTEGRATION_FILE: integration_modules, SNIPPET_FILE: snippet_modules, worker_file: worker_modules}
     write("manifest.json", (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
     return manifest
 

@@ -34,7 +34,6 @@ from ._fields import (
     gender_letter,
 )
 from ._jsonparse import js_json_parse
-from ._types import JSON, JSONArray, JSONObject
 from ._jsvalue import (
     JS_WHITESPACE,
     MISSING,
@@ -92,6 +91,7 @@ from ._sdkforms import (
     yes_no_form,
 )
 from ._settings import DEFAULT_SDK_URL, REGIONS, CloudConfig, Settings, WebPush, load_settings, settings_table
+from ._types import JSON, JSONArray, JSONObject
 
 __all__ = [
     # settings

@@ -16,7 +16,7 @@ from .e2e import open_harness
 
 pytestmark = pytest.mark.browser
 
-SNAPSHOT_CACHE = "clevertap-bridge-snapshots"  # as in templates/clevertap-bridge.worker.js.j2
+SNAPSHOT_CACHE = "clevertap-bridge-snapshots"  # as in templates/js/worker.js
 
 
 def _boot(env: Any, bundle: str) -> bool:

@@ -127,7 +127,7 @@ def _second_page(env: Env) -> Any:
     return page
 
 
-# The integration's flow-control window (SDK_WINDOW in templates/Clevertap.min.js.j2).
+# The integration's flow-control window (SDK_WINDOW in templates/js/drain.js).
 SDK_WINDOW = 20
 
 
