@@ -128,22 +128,32 @@
       });
   }
 
-  // What the site's transformation made of a call. The bridge's log record of the call carries it as
-  // `transformation`: {outcome: "unchanged" | "changed" | "dropped" | "split", messages: [...]} (the
-  // messages the mapping then got). This is the one place that reads it.
+  // What the site's transformation made of a call (docs/demo.md). The worker names the messages the
+  // mapping got as "transformed" (when asked for them); a log record of the call that carries them shows
+  // the outcome. An event the transformation filtered is a "skipped" record whose text says so.
   function showTransformation(record) {
-    var t = record.transformation;
-    if (!t || typeof t !== "object" || t.outcome === "unchanged") {
-      return;
+    var out = record.transformed;
+    var message = record.entry && record.entry.message;
+    if (record.kind === "skipped" && /^(EventError: )?transformation: /.test(String(record.text))) {
+      show("transformed", "dropped: " + record.text);
+      return true;
     }
-    var messages = Array.isArray(t.messages) ? t.messages : [];
-    show("transformed", String(t.outcome) + (messages.length ? ": " + messages.map(json).join(" + ") : ""));
+    if (!Array.isArray(out) || !message) {
+      return false;
+    }
+    var outcome = out.length === 0 ? "dropped" : out.length > 1 ? "split in " + out.length : "changed";
+    if (outcome !== "changed" || json(out[0]) !== json(message)) {
+      show("transformed", outcome + (out.length ? ": " + out.map(json).join(" + ") : ""));
+    }
+    return false;
   }
 
   // What the bridge did: every record it publishes (see ClevertapBridge.log).
   window.addEventListener("clevertap-bridge", function (event) {
     var record = event.detail || {};
-    showTransformation(record);
+    if (showTransformation(record)) {
+      return;
+    }
     if (record.kind === "applied") {
       if (!record.calls.length) {
         show("applied", "nothing to push for " + (record.entry.kind === "privacy" ? "the privacy change" : record.entry.message.type));
