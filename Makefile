@@ -55,12 +55,16 @@ test-js: install-npm
 
 install: install-python install-npm install-chromium
 
-# The venv is rebuilt when pyproject.toml changes.
+# The venv is rebuilt when pyproject.toml or constraints.txt changes. The package itself needs nothing
+# beyond the standard library (cloud mode); the extras bring the bundle builder's Jinja2 and Brotli
+# (build), the command line's progress bar (progress) and the test tools (test), each at the exact
+# version constraints.txt pins.
+EXTRAS := build,progress,test
 install-python: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
 
 # npm ci installs exactly what package-lock.json pins.

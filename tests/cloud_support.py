@@ -1,30 +1,15 @@
-"""Helpers shared by the cloud-mode tests: where the conformance cases live, and JSON comparison."""
+"""Helpers shared by the cloud-mode tests: JSON comparison and a loopback server."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-__all__ = ["conformance_dir", "load_cases", "json_same", "strip_stat_tags", "assert_json_serialisable", "LoopbackServer"]
-
-
-def conformance_dir() -> Path:
-    """``$CLEVERTAP_CONFORMANCE_DIR`` if set, else ``shared/conformance`` beside the repository."""
-    override = os.environ.get("CLEVERTAP_CONFORMANCE_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "shared" / "conformance"
-
-
-def load_cases(name: str) -> Any:
-    """One case file, parsed (the caller skips when the folder is absent)."""
-    return json.loads((conformance_dir() / name).read_text(encoding="utf-8"))
+__all__ = ["json_same", "strip_stat_tags", "assert_json_serialisable", "LoopbackServer"]
 
 
 def json_same(a: Any, b: Any) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from cloud_events import MIX, as_sent, message
+from conftest import BENCH_SETTINGS
 
 from bridge.cloud import transform
 from bridge.cloud._pipeline import Tally, Uploader
@@ -26,8 +27,7 @@ from bridge.errors import EventError
 
 pytestmark = pytest.mark.bench
 
-CONFIG = {"accountId": "BENCH-ACC-1", "passcode": "P", "region": "in1", "trackAnonymous": False,
-          "enableObjectIdMapping": False}
+CONFIG = {**BENCH_SETTINGS, "passcode": "P", "region": "in1", "trackAnonymous": False, "enableObjectIdMapping": False}
 
 
 def lines(count: int) -> Iterator[bytes]:

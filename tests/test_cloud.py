@@ -1,4 +1,4 @@
-"""bridge.cloud rule by rule: the [run] tables of reference/cloud-mode.md as test tables.
+"""bridge.cloud rule by rule: the [run] tables of RudderStack's cloud transformer as test tables.
 
 Each test builds a message, transforms it and checks the record(s) CleverTap would receive.
 """
@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cloud_support import assert_json_serialisable
+from conftest import DASHBOARD_CONFIG
 
 from bridge.cloud import (
     MAX_BATCH_RECORDS,
@@ -21,7 +22,7 @@ from bridge.cloud import (
 )
 from bridge.errors import EventError, SettingsError
 
-CONFIG = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
+CONFIG = DASHBOARD_CONFIG
 OBJECT_ID = {**CONFIG, "enableObjectIdMapping": True}
 
 
@@ -50,7 +51,7 @@ def error(message: dict[str, Any], config: dict[str, Any] = CONFIG) -> tuple[str
     return str(caught.value), caught.value.status_code
 
 
-# §2, §3: endpoint and headers -------------------------------------------------------------------
+# endpoint and headers -------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("region", "host"),
@@ -82,7 +83,7 @@ def test_missing_account_or_passcode_drops_the_header_key_without_error() -> Non
     assert out["headers"]["X-CleverTap-Account-Id"] == 12 and out["headers"]["X-CleverTap-Passcode"] == " p "
 
 
-# §4: dispatch and errors ------------------------------------------------------------------------
+# dispatch and errors ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("message", "expected"),
@@ -101,7 +102,7 @@ def test_type_is_case_insensitive() -> None:
     assert record({"type": "Identify", "userId": "u"})["type"] == "profile"
 
 
-# §6: ts conversion ------------------------------------------------------------------------------
+# ts conversion ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("ts", "expected"),
@@ -134,7 +135,7 @@ def test_track_empty_ts_is_not_set_but_charged_keeps_it() -> None:
     assert record({"type": "track", "event": "Order Completed", "userId": "u", "properties": {"ts": ""}})["ts"] == ""
 
 
-# §7: identify ------------------------------------------------------------------------------------
+# identify ------------------------------------------------------------------------------------
 
 def test_mapped_fields_raw_values_and_skips() -> None:
     assert profile({"phone": 0, "name": "", "email": "", "employed": False, "married": True, "birthday": "1614775793",
@@ -243,7 +244,7 @@ def test_identify_record_key_order_with_ts() -> None:
     assert list(out) == ["type", "profileData", "ts", "identity"]
 
 
-# §8: track, page, screen, Charged ---------------------------------------------------------------
+# track, page, screen, Charged ---------------------------------------------------------------
 
 def test_track_anonymous_gate() -> None:
     closed = {**CONFIG, "trackAnonymous": False}
@@ -386,7 +387,7 @@ def test_empty_string_properties_is_a_missing_required_value() -> None:
     assert record({"type": "page", "userId": "u", "properties": None})["evtData"] == {}
 
 
-# §9: alias ---------------------------------------------------------------------------------------
+# alias ---------------------------------------------------------------------------------------
 
 def test_alias_record() -> None:
     message = {"type": "alias", "userId": "new", "previousId": "old", "anonymousId": "a", "traits": {"userId": "x"},
@@ -396,7 +397,7 @@ def test_alias_record() -> None:
     assert record({"type": "alias", "userId": "new"}) == {"type": "profile", "profileData": {"identity": "new"}}
 
 
-# §12: device tokens ------------------------------------------------------------------------------
+# device tokens ------------------------------------------------------------------------------
 
 def token_message(os_name: str, **integrations: Any) -> dict[str, Any]:
     return {"type": "identify", "userId": "u", "anonymousId": "anon",
@@ -440,7 +441,7 @@ def test_token_type_and_keys(options: dict[str, Any], token_data: dict[str, Any]
     assert records(token_message("ios", CleverTap=options), OBJECT_ID)[1]["tokenData"] == token_data
 
 
-# §13: router -------------------------------------------------------------------------------------
+# router -------------------------------------------------------------------------------------
 
 def router_input(job: int, message: dict[str, Any], config: dict[str, Any] = CONFIG) -> dict[str, Any]:
     return {"message": message, "metadata": {"jobId": job}, "destination": {"Config": config}}
@@ -492,7 +493,7 @@ def test_router_reports_an_uncaught_reference_failure_as_500() -> None:
     assert (entry["statusCode"], entry["error"]) == (500, "Unexpected token 'a', \"abc\" is not valid JSON")
 
 
-# §15: user deletion plan ---------------------------------------------------------------------------
+# user deletion plan ---------------------------------------------------------------------------
 
 def test_deletion_plan_chunks_truthy_ids_in_order() -> None:
     attributes: list[dict[str, Any]] = [{"userId": f"u{i % 7}"} for i in range(205)]
@@ -513,7 +514,7 @@ def test_deletion_plan_errors() -> None:
     assert failure.value.status_code == 400
 
 
-# §16: serialisation --------------------------------------------------------------------------------
+# serialisation --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
     ("value", "text"),

@@ -1,34 +1,91 @@
-"""The upstream conformance cases of RudderStack's cloud-mode CleverTap destination.
+"""Cloud mode against its case tables: the project's own, and RudderStack's when given.
 
-29 processor cases, the router case and the 3 deleteUsers cases from shared/conformance/
-(README there), compared structurally with statTags ignored. The folder is found beside the
-repository or through $CLEVERTAP_CONFORMANCE_DIR; the tests skip only when it is absent.
+tests/cases/cloud_cases.json is the project's table, written from the documented rules
+(docs/cloud-mode.md, https://www.rudderstack.com/docs/destinations/streaming-destinations/clevertap/,
+https://developer.clevertap.com/docs/upload-events-api): ``processor`` cases give a message and a
+destination Config and expect the records of each upload request with its endpoint and headers, or the
+error and its status; ``router`` a list of inputs and the router's output; ``deletion`` the user
+attributes, the Config, whether the server refuses, and the error with the requests sent. Case ids
+state the behaviour. It covers every behaviour RudderStack's own cases test, so a clean clone checks
+cloud mode fully.
+
+RudderStack's cases (29 processor cases, the router case, 3 deleteUsers cases) run as well, marked
+``peer``, when ``--conformance-dir DIR`` or ``$CLEVERTAP_CONFORMANCE_DIR`` names their folder; they are
+compared structurally with statTags ignored.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cloud_support import (
     LoopbackServer,
     assert_json_serialisable,
-    conformance_dir,
     json_same,
-    load_cases,
     strip_stat_tags,
 )
+from conftest import conformance_dir
 
 from bridge.cloud import plan_user_deletion, route, transform
 from bridge.delivery import delete_users
-from bridge.errors import DeliveryError, EventError, SettingsError
+from bridge.errors import BridgeError, DeliveryError, EventError, SettingsError
 
-needs_cases = pytest.mark.skipif(
-    not conformance_dir().is_dir(),
-    reason=f"conformance cases not found at {conformance_dir()} (set CLEVERTAP_CONFORMANCE_DIR)",
-)
+OWN_CASES: dict[str, Any] = json.loads((Path(__file__).parent / "cases" / "cloud_cases.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", OWN_CASES["processor"], ids=[c["id"] for c in OWN_CASES["processor"]])
+def test_own_processor_case(case: dict[str, Any]) -> None:
+    if "error" in case:
+        with pytest.raises(EventError) as caught:
+            transform(case["message"], case["config"])
+        assert (str(caught.value), caught.value.status_code) == (case["error"], case["statusCode"])
+        return
+    outputs = transform(case["message"], case["config"])
+    assert_json_serialisable(outputs)
+    actual = json.loads(json.dumps(outputs))
+    assert [o["body"]["JSON"]["d"] for o in actual] == case["records"]
+    assert {o["endpoint"] for o in actual} == {case["endpoint"]}
+    assert all(o["headers"] == case["headers"] for o in actual)
+
+
+def test_own_router_case() -> None:
+    case = OWN_CASES["router"]
+    actual = json.loads(json.dumps(route(case["input"])))
+    assert actual == case["output"], case["id"]
+
+
+@pytest.mark.parametrize("case", OWN_CASES["deletion"], ids=[c["id"] for c in OWN_CASES["deletion"]])
+def test_own_deletion_case(case: dict[str, Any]) -> None:
+    def answer(request: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+        return (400, {"status": "fail", "error": "refused"}, {}) if case["refuse"] else (200, {"status": "success"}, {})
+
+    with LoopbackServer(answer) as server:
+        with pytest.raises(BridgeError) as caught:
+            delete_users(case["userAttributes"], case["config"], base_url=server.base_url, retries=0)
+        sent = [{"path": r["path"], "body": r["body"]} for r in server.requests]
+    assert (str(caught.value), getattr(caught.value, "status_code", None)) == (case["error"], case["statusCode"])
+    assert sent == case["sent"]
+
+
+def test_the_own_table_covers_every_behaviour_the_peer_cases_test() -> None:
+    own = {c["id"] for c in OWN_CASES["processor"]}
+    assert set(PROCESSOR_IDS) <= own
+    assert {c["id"] for c in OWN_CASES["deletion"]} >= {"delete-without-passcode", "delete-without-account-id"}
+
+
+def _peer_dir(config: pytest.Config) -> Path:
+    folder = conformance_dir(config)
+    assert folder is not None  # peer tests are deselected without it
+    return folder
+
+
+def _load(config: pytest.Config, name: str) -> Any:
+    return json.loads((_peer_dir(config) / name).read_text(encoding="utf-8"))
+
 
 # What each upstream case checks, by its position in processor/data.ts (its names are "Test 3"...).
 PROCESSOR_IDS = [
@@ -64,22 +121,27 @@ PROCESSOR_IDS = [
 ]
 
 
-def _processor_cases() -> list[Any]:
-    if not conformance_dir().is_dir():
-        return []
-    cases = load_cases("clevertap_processor_cases.json")
-    ids = [PROCESSOR_IDS[c["index"]] if c["index"] < len(PROCESSOR_IDS) else f"case-{c['index']}" for c in cases]
-    return [pytest.param(case, id=case_id) for case, case_id in zip(cases, ids, strict=True)]
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The peer cases, read when their folder is given (the tests are deselected otherwise)."""
+    folder = conformance_dir(metafunc.config)
+    if "peer_case" in metafunc.fixturenames:
+        cases = json.loads((folder / "clevertap_processor_cases.json").read_text(encoding="utf-8")) if folder else []
+        ids = [PROCESSOR_IDS[c["index"]] if c["index"] < len(PROCESSOR_IDS) else f"case-{c['index']}" for c in cases]
+        metafunc.parametrize("peer_case", cases or [None], ids=ids or ["not-given"])
+    if "peer_deletion" in metafunc.fixturenames:
+        names = {"Test 0": "delete-without-passcode", "Test 1": "delete-without-account-id", "Test 2": "delete-first-batch-refused"}
+        cases = json.loads((folder / "clevertap_deleteUsers_cases.json").read_text(encoding="utf-8")) if folder else []
+        metafunc.parametrize("peer_deletion", cases or [None], ids=[names.get(c["name"], c["name"]) for c in cases] or ["not-given"])
 
 
-@needs_cases
-def test_there_are_29_processor_cases() -> None:
-    assert len(_processor_cases()) == 29
+@pytest.mark.peer
+def test_there_are_29_peer_processor_cases(request: pytest.FixtureRequest) -> None:
+    assert len(_load(request.config, "clevertap_processor_cases.json")) == 29
 
 
-@needs_cases
-@pytest.mark.parametrize("case", _processor_cases())
-def test_processor_case(case: dict[str, Any]) -> None:
+@pytest.mark.peer
+def test_peer_processor_case(peer_case: dict[str, Any]) -> None:
+    case = peer_case
     expected = case["expected_output_or_error"]
     if "error" in expected:
         with pytest.raises(EventError) as caught:
@@ -105,22 +167,15 @@ def test_json_same_compares_numbers_by_value_not_kind() -> None:
     assert not json_same(["a", "b"], ["b", "a"])
 
 
-@needs_cases
-def test_router_case() -> None:
-    [case] = load_cases("clevertap_router_cases.json")
+@pytest.mark.peer
+def test_peer_router_case(request: pytest.FixtureRequest) -> None:
+    [case] = _load(request.config, "clevertap_router_cases.json")
     actual = route(case["input"]["input"])
     assert_json_serialisable(actual)
     expected = case["expected"]["output"]
     assert json_same(strip_stat_tags(json.loads(json.dumps(actual))), strip_stat_tags(expected))
     # statTags are optional, but where given they are RudderStack's.
     assert actual[1]["statTags"] == expected[1]["statTags"]
-
-
-def _deletion_cases() -> list[Any]:
-    if not conformance_dir().is_dir():
-        return []
-    ids = {"Test 0": "delete-without-passcode", "Test 1": "delete-without-account-id", "Test 2": "delete-first-batch-refused"}
-    return [pytest.param(c, id=ids.get(c["name"], c["name"])) for c in load_cases("clevertap_deleteUsers_cases.json")]
 
 
 def _upstream_mock(request: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
@@ -136,9 +191,9 @@ def clevertap_stub() -> Iterator[tuple[str, list[dict[str, Any]]]]:
         yield server.base_url, server.requests
 
 
-@needs_cases
-@pytest.mark.parametrize("case", _deletion_cases())
-def test_delete_users_case(case: dict[str, Any], clevertap_stub: tuple[str, list[dict[str, Any]]]) -> None:
+@pytest.mark.peer
+def test_peer_delete_users_case(peer_deletion: dict[str, Any], clevertap_stub: tuple[str, list[dict[str, Any]]]) -> None:
+    case = peer_deletion
     base_url, requests = clevertap_stub
     [request] = case["input"]
     [expected] = case["expected"]

@@ -1,4 +1,4 @@
-"""bridge.delivery: response handling (reference §14), retries, user deletion.
+"""bridge.delivery: response handling, retries, user deletion.
 
 Most tests inject a transport; the rest send real HTTP to a loopback server (never off 127.0.0.1).
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from cloud_support import LoopbackServer
+from conftest import DASHBOARD_CONFIG
 
 from bridge.cloud import route, transform
 from bridge.delivery import (
@@ -25,7 +26,7 @@ from bridge.delivery import (
 )
 from bridge.errors import DeliveryError, EventError, SettingsError
 
-CONFIG = {"accountId": "ACC", "passcode": "PASS", "trackAnonymous": True}
+CONFIG = DASHBOARD_CONFIG
 SUCCESS = {"status": "success", "processed": 1, "unprocessed": []}
 
 

@@ -472,7 +472,8 @@ def test_start_values_are_the_merged_settings_in_the_sdks_terms() -> None:
         "sdkUrl": Settings().sdk_url,
         "calls": [["privacy", {"optOut": True}], ["privacy", {"useIP": False}]],
     }
-    assert start_values({"account_id": "A-1"}, None, {"CleverTap": {"useIP": True}})["calls"][1] == ["privacy", {"useIP": True}]
+    calls = start_values({"account_id": "A-1"}, None, {"CleverTap": {"useIP": True}})["calls"]
+    assert isinstance(calls, list) and calls[1] == ["privacy", {"useIP": True}]
     assert start_values({"account_id": "A-1", "region": "none"})["region"] is None
 
 
@@ -484,3 +485,12 @@ def test_a_destination_config_python_refuses_starts_nothing() -> None:
         start_values({"account_id": "A-1"}, {"region": "eu1"})
     with pytest.raises(SettingsError, match=r"^account_id: missing"):
         start_values({}, {"trackAnonymous": True})
+
+
+def test_a_user_id_the_sdk_would_empty_logs_no_one_in() -> None:
+    # The planner says the identify names its user; what the SDK's character rule leaves is no one.
+    message = {"type": "identify", "userId": "\t", "traits": {"plan": "pro"}}
+    for anonymous in (False, True):
+        with pytest.raises(EventError) as caught:
+            translate(message, {"trackAnonymous": anonymous})
+        assert str(caught.value) == "identify: the user id and email are empty once the characters the SDK removes are gone: no one to log in"

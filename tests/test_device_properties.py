@@ -162,7 +162,7 @@ def test_an_emitted_profile_fed_back_comes_out_unchanged_and_without_warnings(tr
     # (Keys the shared custom-attribute rule rewrites as set-value paths, "a.b" or "00", are left aside.)
     custom = {
         k: v for k, v in site.items()
-        if k not in core.CUSTOM_ATTRIBUTE_EXCLUSIONS and core.custom_attributes({"traits": {k: v}}) == {k: v}
+        if k not in core.CUSTOM_ATTRIBUTE_EXCLUSIONS and core.custom_attributes([(k, v)]) == {k: v}
     }
     again = translate({"type": "identify", "userId": "u1", "traits": custom}, {})
     assert again.calls[0][1]["Site"] == {"Identity": "u1", **custom}
@@ -220,7 +220,7 @@ def test_a_track_event_is_changed_only_with_a_warning(name: str, props: dict[str
 def test_custom_traits_are_changed_only_with_a_warning(traits: dict[str, Any]) -> None:
     plain = {
         k: v for k, v in traits.items()
-        if k not in core.CUSTOM_ATTRIBUTE_EXCLUSIONS and core.custom_attributes({"traits": {k: v}}) == {k: v}
+        if k not in core.CUSTOM_ATTRIBUTE_EXCLUSIONS and core.custom_attributes([(k, v)]) == {k: v}
     }
     try:
         result = translate({"type": "identify", "userId": "u1", "traits": plain}, {})

@@ -1,6 +1,6 @@
 """bridge.core's JavaScript values (and cloud mode's Date.parse): JavaScript value semantics, by table and against Node itself.
 
-The tables pin the cases reference/cloud-mode.md names; the differential tests feed the same inputs
+The tables pin the cases RudderStack's cloud transformer names; the differential tests feed the same inputs
 to Node (TZ=UTC, as RudderStack's servers run) and to Python and compare the answers. They skip
 only when no ``node`` is on PATH.
 """

@@ -13,6 +13,7 @@ import pytest
 from bridge.cloud import transform
 from bridge.core import (
     ANONYMOUS_ERROR,
+    ANONYMOUS_PROFILE_ERROR,
     CHARGED,
     MISSING,
     MODE_DIFFERENCES,
@@ -165,6 +166,75 @@ def test_each_profile_field_is_one_row_with_both_forms() -> None:
 
 
 def test_every_named_difference_says_what_each_mode_does_and_why() -> None:
-    assert len(MODE_DIFFERENCES) >= 5
+    assert list(MODE_DIFFERENCES) == [
+        "value forms", "page and screen names", "identity", "alias", "time", "Charged without products",
+        "products that are not JSON", "event properties that are not an object", "integration key order",
+        "device tokens", "error wording",
+    ]
     for topic, (device, cloud, why) in MODE_DIFFERENCES.items():
-        assert topic and device and cloud and why, topic
+        # Three different sentences: what device mode does, what cloud mode does, and why they differ.
+        assert len({device, cloud, why}) == 3 and all(part.strip() == part and len(part) > 20 for part in (device, cloud, why)), topic
+    assert MODE_DIFFERENCES["identity"][0] == "Identity is the user id only; identify without user id or email needs track_anonymous"
+
+
+def test_charged_leaves_out_what_it_does_not_carry_as_plan_warnings_both_modes_follow() -> None:
+    message = {"type": "track", "userId": "u1", "event": "Order Completed",
+               "properties": {"checkout_id": "", "revenue": 5, "ts": 1700000000, "products": [{"id": "p"}]}}
+    planned = plan(message, "track", OFF)
+    assert planned.data == {"Amount": 5, "Items": [{"id": "p"}]}
+    assert planned.warnings == (
+        "properties.checkout_id: '' left out: Charged ID is not sent empty",
+        "properties.ts: 1700000000 left out: Charged does not carry ts as event data",
+    )
+    assert translate(message, {}).warnings == list(planned.warnings)
+    assert cloud_record(message)["evtData"] == {"Amount": 5, "Items": [{"id": "p"}]}
+    assert cloud_record(message)["ts"] == 1700000000  # not event data, but the record's time
+
+
+def test_charged_with_properties_that_are_not_an_object_carries_no_data() -> None:
+    message = {"type": "track", "userId": "u1", "event": "Order Completed", "properties": [1]}
+    planned = plan(message, "track", OFF)
+    assert (planned.data, planned.warnings) == (MISSING, ("properties: [1] left out: event properties must be an object",))
+    assert translate(message, {}).calls == [["event", "Charged"]]
+    assert cloud_record(message)["evtData"] == {}
+
+
+def test_an_event_carries_its_properties_as_the_one_data_field() -> None:
+    message = {"type": "track", "userId": "u1", "event": "E", "properties": {"a": 1}}
+    planned = plan(message, "track", OFF)
+    assert (planned.data, planned.warnings) == ({"a": 1}, ())
+    assert translate(message, {}).calls == [["event", "E", {"a": 1}]]
+    assert cloud_record(message)["evtData"] == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    ("message", "login"),
+    [
+        ({"userId": "u1"}, True),
+        ({"traits": {"email": "e@x.com"}}, True),
+        ({"traits": {"Identity": "t1"}}, True),
+        ({"context": {"traits": {"overrideFields": {"Email": "o@x.com"}}}}, True),
+        ({"anonymousId": "a1", "traits": {"plan": "pro"}}, False),
+        ({"anonymousId": "a1", "traits": {"email": "", "plan": "pro"}}, False),
+        ({"anonymousId": "a1", "traits": {"Identity": None, "plan": "pro"}}, False),
+    ],
+)
+def test_the_planner_decides_whether_an_identify_names_its_user(message: dict[str, Any], login: bool) -> None:
+    message = {"type": "identify", **message}
+    assert plan(message, "identify", Settings(track_anonymous=True)).login is login
+    calls = translate(message, {"trackAnonymous": True}).calls
+    assert calls[0][0] == ("onUserLogin" if login else "profile")
+    if not login:
+        # Device mode sends an identify that names no one only with track_anonymous; cloud mode always does.
+        with pytest.raises(EventError) as caught:
+            plan(message, "identify", OFF)
+        assert str(caught.value) == ANONYMOUS_PROFILE_ERROR
+        assert plan(message, "identify", OFF, mode="cloud").login is False
+        assert cloud_record(message)["type"] == "profile"
+
+
+def test_identify_names_the_trait_each_value_came_from() -> None:
+    message = {"type": "identify", "traits": {"id": "u1", "birthday": "1990-05-17"}, "context": {"traits": {"firstName": "F"}}}
+    planned = plan(message, "identify", OFF)
+    assert dict(planned.sources) == {"DOB": "birthday", "Identity": "id"}
+    assert planned.warnings == ("firstName: 'F' left out: Name is built only from both a first and a last name",)

@@ -1,4 +1,5 @@
-"""bridge.core's rules: the shared lookups and tables (reference/cloud-mode.md §5, §7, §8)."""
+"""bridge.core's rules: the shared lookups and tables (RudderStack's generic field maps, the identify
+fields, Charged; https://www.rudderstack.com/docs/destinations/streaming-destinations/clevertap/)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 
 from bridge.core import (
-    CHARGED_FIELDS,
+    CHARGED,
     CUSTOM_ATTRIBUTE_EXCLUSIONS,
     EMAIL_ONLY,
     FIRST_NAME,
@@ -19,6 +20,7 @@ from bridge.core import (
     USER_ID_ONLY,
     charged_event_data,
     custom_attributes,
+    custom_pairs,
     first_usable,
     get_path,
     is_order_completed,
@@ -26,7 +28,7 @@ from bridge.core import (
     mapped_profile,
     overrides,
     page_name_value,
-    user_id,
+    plan,
     user_id_only,
 )
 
@@ -89,31 +91,41 @@ def test_first_usable_skips_empty_and_null_but_keeps_zero_and_false() -> None:
     assert first_usable(message, ("a", "b")) is MISSING
 
 
+class _Anonymous:
+    track_anonymous = True
+
+
+def _user_or_anonymous_id(message: dict[str, Any]) -> Any:
+    return plan({"type": "track", "event": "E", **message}, "track", _Anonymous()).user_or_anonymous_id
+
+
 def test_user_id_maps() -> None:
-    assert user_id({"anonymousId": "a"}) == "a"
+    assert _user_or_anonymous_id({"anonymousId": "a"}) == "a"
+    assert _user_or_anonymous_id({"anonymousId": ""}) is MISSING
     assert user_id_only({"anonymousId": "a"}) is MISSING
     assert user_id_only({"userId": "", "traits": {"id": "t"}, "context": {"traits": {"userId": "c"}}}) == "t"
-    assert user_id({"userId": 12345}) == 12345
+    assert _user_or_anonymous_id({"userId": 12345, "anonymousId": "a"}) == 12345
 
 
 def test_mapped_profile_rules() -> None:
     message = {"traits": {"gender": "female", "phone": 0, "name": "", "firstName": "F"},
                "context": {"traits": {"name": "Ctx", "last_name": "L", "employed": False}}, "properties": {"email": "p@x"}}
-    assert mapped_profile(message) == {"Email": "p@x", "Name": "Ctx", "Phone": 0, "Gender": "F", "Employed": False}
+    # As looked up: each mode applies its own form (the table's cloud and device columns).
+    assert mapped_profile(message) == {"Email": "p@x", "Name": "Ctx", "Phone": 0, "Gender": "female", "Employed": False}
     del message["context"]["traits"]["name"]  # type: ignore[index]
     assert mapped_profile(message)["Name"] == "F L"
-    assert mapped_profile({"traits": {"gender": "other"}}) == {}
-    assert mapped_profile({"traits": {"gender": "female"}}, convert=False) == {"Gender": "female"}
+    assert mapped_profile({"traits": {"gender": "other"}}) == {"Gender": "other"}
+    assert mapped_profile({"traits": {"firstName": "F"}}) == {}
 
 
 def test_custom_attributes_copy_order_and_precedence() -> None:
     message = {"traits": {"plan": "a", "email": "x", "MSG-push": True, "n": None, "__proto__": 1},
                "context": {"traits": {"plan": "b", "extra": 1, "id": "i"}}}
-    got = custom_attributes(message)
+    got = custom_attributes(custom_pairs(message))
     assert got == {"plan": "b", "MSG-push": True, "n": None, "extra": 1}
     assert list(got) == ["plan", "MSG-push", "n", "extra"]
-    target = {"Email": "e"}
-    assert custom_attributes({"traits": {"Email": "E"}}, into=target) is target and target == {"Email": "E"}
+    target: dict[str, Any] = {"Email": "e"}
+    assert custom_attributes(custom_pairs({"traits": {"Email": "E"}}), into=target) is target and target == {"Email": "E"}
 
 
 @pytest.mark.parametrize(
@@ -127,7 +139,7 @@ def test_custom_attributes_copy_order_and_precedence() -> None:
      (".a", {"": {"a": 1}}), ("tail\\", {"tailundefined": 1})],
 )
 def test_dotted_trait_keys_are_set_value_paths(key: str, expected: dict[str, Any]) -> None:
-    assert custom_attributes({"traits": {key: 1}}) == expected
+    assert custom_attributes(custom_pairs({"traits": {key: 1}})) == expected
 
 
 def test_overrides_one_source_only() -> None:
@@ -148,7 +160,7 @@ def test_is_order_completed(event: Any, charged: bool) -> None:
 
 
 def test_charged_event_data() -> None:
-    assert CHARGED_FIELDS == (("Charged ID", "checkout_id"), ("Amount", "revenue"), ("Items", "products"))
+    assert CHARGED.fields == (("Charged ID", "checkout_id"), ("Amount", "revenue"), ("Items", "products"))
     properties = {"x": 1, "products": [{"a": 1}], "ts": 5, "revenue": 0, "checkout_id": "", "a.b": 2, "n": None}
     got = charged_event_data(properties)
     assert got == {"Amount": 0, "Items": [{"a": 1}], "x": 1, "a": {"b": 2}, "n": None}

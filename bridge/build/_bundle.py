@@ -90,7 +90,7 @@ class JsValue(str):
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def to_js(value: Any) -> JsValue:
+def to_js(value: object) -> JsValue:
     """``value`` as a JavaScript literal that is safe inside a script and inside an HTML <script>.
 
     JSON, then ``<``, ``>``, ``&``, U+2028 and U+2029 as ``\\u`` escapes: no ``</script>``, no

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from ..core import Settings
@@ -73,7 +73,14 @@ def _hashed(name: str, names: dict[str, str | None]) -> bool:
     return any(value and name.startswith(value) for value in names.values())
 
 
-def _preload(names: dict[str, str | None], files: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+class _File(TypedDict):
+    """A file's entry in the manifest."""
+
+    size: int
+    integrity: str
+
+
+def _preload(names: dict[str, str | None], files: dict[str, _File]) -> list[dict[str, str]]:
     """<link> hints a page can put in its <head> so the boot's big downloads start with the page."""
     hints: list[dict[str, str]] = []
     worker = names.get("worker")
@@ -92,12 +99,12 @@ def _preload(names: dict[str, str | None], files: dict[str, dict[str, Any]]) -> 
 
 def build_manifest(
     root: Path, settings: Settings, versions: dict[str, str], names: dict[str, str | None] | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """The manifest of every file under ``root`` (the manifest itself aside).
 
     ``names`` are the content-hashed names the integration loads (worker, wheel, pyodide folder).
     """
-    files: dict[str, dict[str, Any]] = {}
+    files: dict[str, _File] = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         name = path.relative_to(root).as_posix()
         if name == "manifest.json":
@@ -106,7 +113,7 @@ def build_manifest(
         files[name] = {"size": len(data), "integrity": sri(data)}
     directives = csp_directives(settings)
     names = names or {}
-    manifest: dict[str, Any] = {
+    manifest: dict[str, object] = {
         "names": dict(sorted(names.items())),
         "caching": {
             "immutable": sorted(n for n in files if _hashed(n, names)),

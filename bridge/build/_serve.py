@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import json
 import os
 import posixpath
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
 from ._clevertap_standin import CleverTapStandIn
@@ -114,7 +115,7 @@ class BundleHandler(http.server.SimpleHTTPRequestHandler):
             return super().translate_path("/clevertap_sw.js")
         return super().translate_path(path)
 
-    def send_head(self) -> Any:
+    def send_head(self) -> io.BytesIO | BinaryIO | None:
         # As a static host should: a precompressed copy (name.br, name.gz) when the browser takes it.
         self._encoding: str | None = None
         path = self.translate_path(self.path)
@@ -131,7 +132,7 @@ class BundleHandler(http.server.SimpleHTTPRequestHandler):
                     self.path = original
         return super().send_head()
 
-    def guess_type(self, path: Any) -> str:
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
         text = str(path)
         return super().guess_type(text[:-3] if text.endswith((".br", ".gz")) else text)
 
@@ -148,7 +149,7 @@ class BundleHandler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Service-Worker-Allowed", "/")
         super().end_headers()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass
 
 

@@ -4,8 +4,9 @@
     route(inputs)                          -> router outputs: batches of up to 1000 records, then errors
     plan_user_deletion(attributes, config) -> the deletion requests, 100 identities each
 
-Behaviour, including every error message, follows reference/cloud-mode.md; the conformance cases in
-shared/conformance/ are the contract. Sending the requests is ``_delivery``'s job (also importable
+Behaviour, including every error message, follows RudderStack's cloud transformer
+(https://www.rudderstack.com/docs/destinations/streaming-destinations/clevertap/, docs/cloud-mode.md);
+the case table tests/cases/cloud_cases.json is the contract. Sending the requests is ``_delivery``'s job (also importable
 as :mod:`bridge.delivery`).
 
     _upload     one message: the processor step (transform)

@@ -4,7 +4,7 @@ V8 first tries the ES5 ISO format, then its legacy parser, which reads forms suc
 "March 10, 2021", "Wed, 10 Mar 2021 11:59:22 GMT", "2021/03/10" or "3/10/2021 11:59 PM". The port
 keeps V8's tokenizer and its day, time and time-zone composers, so the same strings are accepted
 and give the same instant (checked against Node 20 in tests/test_jsvalue.py). Only cloud mode needs
-it (§6, ts); device mode reads birthdays in documented forms only (bridge.device).
+it (ts); device mode reads birthdays in documented forms only (bridge.device).
 """
 
 from __future__ import annotations

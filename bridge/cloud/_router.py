@@ -1,4 +1,4 @@
-"""Cloud mode, many messages at once: RudderStack's router step for CleverTap (reference §13).
+"""Cloud mode, many messages at once: RudderStack's router step for CleverTap.
 
 Each input ``{message, metadata, destination}`` is transformed as by :func:`bridge.cloud.transform`;
 the records are packed, in input order, into batches of at most 1000 records, each sent with the
@@ -52,7 +52,7 @@ def _error_entry(item: dict[str, Any], status: int, message: str) -> dict[str, A
 def _batch_entry(group: list[tuple[dict[str, Any], list[Any]]]) -> dict[str, Any]:
     first = group[0][0]
     config = _config(first.get("destination"))
-    # The processor's envelope, less the framework's userId, marked as a batch (§13).
+    # The processor's envelope, less the framework's userId, marked as a batch.
     request = envelope([record for _, records in group for record in records], config)
     del request["userId"]
     request["batched"] = True

@@ -1,7 +1,7 @@
 """Cloud mode, one message at a time: RudderStack messages to CleverTap upload API requests.
 
 This is the processor step of RudderStack's cloud-mode CleverTap transformer
-(reference/cloud-mode.md §1-§12, §16). What a message sends is decided once, for both modes, by
+(RudderStack's cloud transformer). What a message sends is decided once, for both modes, by
 :func:`bridge.core.plan`; this module puts the plan in the reference's records, byte for byte. The
 differences from device mode are named in :data:`bridge.core.MODE_DIFFERENCES`. :func:`transform`
 returns the request envelopes; ``_router`` batches them and ``_delivery`` sends them.
@@ -23,6 +23,7 @@ from ..core import (
     CloudConfig,
     Plan,
     Settings,
+    custom_attributes,
     get_path,
     integration_options,
     is_usable,
@@ -32,7 +33,6 @@ from ..core import (
     js_truthy,
     plan,
     read_products,
-    set_path,
 )
 from ..errors import EventError, JsSyntaxError, ReferenceCrash
 from ._jsdate import js_date_parse
@@ -47,10 +47,10 @@ __all__ = [
     "convert_ts",
 ]
 
-# §12: token types CleverTap accepts from integrations.<CleverTap>.deviceTokenType (case-sensitive).
+# Token types CleverTap accepts from integrations.<CleverTap>.deviceTokenType (case-sensitive).
 _TOKEN_TYPES = ("chrome", "fcm", "gcm", "apns", "wns", "mpns")
 _APPLE_FAMILY = ("ios", "watchos", "ipados", "tvos")
-# Handlebars' escapeExpression (§8.7).
+# Handlebars' escapeExpression.
 _HTML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;", "`": "&#x60;", "=": "&#x3D;"})
 
 
@@ -59,7 +59,7 @@ Config: TypeAlias = CloudConfig | Mapping[str, Any]
 
 
 def endpoint(config: Config, path: str) -> str:
-    """``https://[<region>.]api.clevertap.com/1<path>``; the region is inserted verbatim (§2)."""
+    """``https://[<region>.]api.clevertap.com/1<path>``; the region is inserted verbatim."""
     region = CloudConfig.from_config(config).region
     if js_truthy(region) and region != "none":
         return f"https://{js_string(region)}.api.clevertap.com/1{path}"
@@ -72,7 +72,7 @@ def upload_endpoint(config: Config) -> str:
 
 
 def request_headers(config: Config) -> dict[str, Any]:
-    """The three headers, values as given; a missing accountId or passcode leaves its key out (§1, §3)."""
+    """The three headers, values as given; a missing accountId or passcode leaves its key out."""
     read = CloudConfig.from_config(config)
     headers: dict[str, Any] = {}
     for name, value in (("X-CleverTap-Account-Id", read.account_id), ("X-CleverTap-Passcode", read.passcode)):
@@ -83,7 +83,7 @@ def request_headers(config: Config) -> dict[str, Any]:
 
 
 def envelope(records: list[Any], config: Config) -> dict[str, Any]:
-    """A processor output: RudderStack's REST request envelope carrying ``records`` (§3)."""
+    """A processor output: RudderStack's REST request envelope carrying ``records``."""
     return {
         "version": "1",
         "type": "REST",
@@ -114,7 +114,7 @@ def _copy(value: Any) -> Any:
 
 
 def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[str, Any]]:
-    """The processor outputs for one message: one envelope per record, in order (§3, §4).
+    """The processor outputs for one message: one envelope per record, in order.
 
     ``config`` is the destination's raw ``Config`` (accountId, passcode, region, trackAnonymous,
     enableObjectIdMapping), used unvalidated as the reference uses it. An identify that qualifies
@@ -132,7 +132,7 @@ def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[s
     kind = kind.lower()
     if kind not in KINDS:
         raise EventError("Message type not supported")
-    planned = plan(message, kind, config)
+    planned = plan(message, kind, config, mode="cloud")
     if planned.kind == "identify":
         return [envelope([record], config) for record in _identify_records(planned, message, config)]
     if planned.kind == "alias":
@@ -141,7 +141,7 @@ def transform(message: dict[str, Any], config: Config | Settings) -> list[dict[s
 
 
 def convert_ts(ts: Any) -> Any:
-    """§6: a truthy ts whose ``Number()`` is NaN or 0 becomes ``floor(Date.parse(ts) / 1000)``
+    """A truthy ts whose ``Number()`` is NaN or 0 becomes ``floor(Date.parse(ts) / 1000)``
     (NaN when unreadable); anything else is kept as it is, type included."""
     if not js_truthy(ts):
         return ts
@@ -163,7 +163,7 @@ def _set_ts(record: dict[str, Any], ts: Any) -> None:
 
 
 def _stringify_values(data: Any) -> Any:
-    """§7.6 / §8.8: truthy top-level objects and arrays become their JSON text (subscription keys
+    """Truthy top-level objects and arrays become their JSON text (subscription keys
     exempt). Like the reference it rebuilds the value from its own keys, so a string or an array
     turns into an object keyed by index."""
     if isinstance(data, dict):
@@ -183,31 +183,22 @@ def _stringify_values(data: Any) -> Any:
     return result
 
 
-def _user_id(planned: Plan) -> Any:
-    # The generic userId map, which falls back to anonymousId (§5).
-    if planned.user_id is not MISSING:
-        return planned.user_id
-    return planned.anonymous_id if is_usable(planned.anonymous_id) else MISSING
-
-
 def _identify_records(planned: Plan, message: dict[str, Any], config: CloudConfig) -> list[dict[str, Any]]:
-    """§7: the profile record, and the device-token record when §12 applies."""
+    """The profile record, and the device-token record for a mobile device with objectId mapping."""
     profile: dict[str, Any] = {}
-    for key, value in planned.data.items():
-        form = PROFILE_FIELD[key].cloud  # the table's cloud form (Gender's letter, §7.3)
-        value = value if form is None else form(value)
-        if is_usable(value):
-            profile[key] = value
-    for key, value in planned.custom:
-        set_path(profile, key, value)
-    profile = _stringify_values(profile)
-    if planned.overrides is not MISSING:
-        profile.update(planned.overrides)  # after stringification: override objects stay objects (§7.7)
+    for key, value in (planned.data if isinstance(planned.data, dict) else {}).items():
+        form = PROFILE_FIELD[key].cloud  # the table's cloud form (Gender's letter)
+        sent = value if form is None else form(value)
+        if is_usable(sent):
+            profile[key] = sent
+    profile = _stringify_values(custom_attributes(planned.custom, into=profile))
+    if isinstance(planned.overrides, dict):
+        profile.update(planned.overrides)  # after stringification: override objects stay objects
     profile = {key: value for key, value in profile.items() if value is not None and value is not MISSING}
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
     _set_ts(record, convert_ts(planned.ts))
     if not config.enable_object_id_mapping:
-        found = _user_id(planned)
+        found = planned.user_or_anonymous_id
         record["identity"] = None if found is MISSING else found
         return [record]
     anonymous_id = planned.anonymous_id
@@ -223,7 +214,7 @@ def _identify_records(planned: Plan, message: dict[str, Any], config: CloudConfi
 
 
 def _token_record(message: dict[str, Any]) -> dict[str, Any] | None:
-    """§12: the device-token upload for Android and Apple devices (objectId mapping is on)."""
+    """The device-token upload for Android and Apple devices (objectId mapping is on)."""
     os_name = get_path(message, "context.os.name")
     if js_truthy(os_name):
         if not isinstance(os_name, str):
@@ -262,30 +253,31 @@ def _remove_empty(value: Any) -> Any:
 
 
 def _alias_record(planned: Plan) -> dict[str, Any]:
-    """§9: root userId and previousId only; not cleaned, undefined values simply absent."""
+    """Root userId and previousId only; not cleaned, undefined values simply absent."""
+    given = planned.data if isinstance(planned.data, dict) else {}
     profile: dict[str, Any] = {}
-    if "userId" in planned.data:
-        profile["identity"] = planned.data["userId"]
+    if "userId" in given:
+        profile["identity"] = given["userId"]
     record: dict[str, Any] = {"type": "profile", "profileData": profile}
     _set_ts(record, convert_ts(planned.ts))
-    if "previousId" in planned.data:
-        record["identity"] = planned.data["previousId"]
+    if "previousId" in given:
+        record["identity"] = given["previousId"]
     return record
 
 
 def _event_record(planned: Plan, config: CloudConfig) -> dict[str, Any]:
-    """§8: track, page and screen (and Charged) as an event record."""
+    """Track, page and screen (and Charged) as an event record."""
     record: dict[str, Any]
+    # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen/Ecom.json).
+    data = {} if planned.data is None or planned.data is MISSING else planned.data
     if planned.charged:
-        record = {"evtName": CHARGED.name, "evtData": planned.data, "ts": planned.ts}
+        record = {"evtName": CHARGED.name, "evtData": data, "ts": planned.ts}
     else:
         name = planned.name
-        if planned.page:
+        if planned.page and isinstance(name, str):
             # Handlebars renders String(value) HTML-escaped; the result is trimmed.
             name = name.translate(_HTML_ESCAPES).strip(JS_WHITESPACE)
-        # evtData: required, default {} for null or undefined (CleverTapTrack/Page/Screen.json).
-        properties = planned.data
-        record = {"evtName": name, "evtData": {} if properties is None or properties is MISSING else properties}
+        record = {"evtName": name, "evtData": data}
         if is_usable(planned.ts):
             record["ts"] = planned.ts
     record["type"] = "event"
@@ -304,7 +296,7 @@ def _event_record(planned: Plan, config: CloudConfig) -> dict[str, Any]:
 
 
 def _parse_items(data: dict[str, Any]) -> None:
-    """§8.5: Charged's Items, stringified with the rest, is parsed back and must be an array whose
+    """Charged's Items, stringified with the rest, is parsed back and must be an array whose
     first element is an object (null counts, as typeof null is "object")."""
     items = data.get(CHARGED.items, MISSING)
     if not js_truthy(items):
@@ -316,9 +308,9 @@ def _parse_items(data: dict[str, Any]) -> None:
 
 
 def _set_event_identity(record: dict[str, Any], planned: Plan, config: CloudConfig) -> None:
-    """§8.9: objectId from anonymousId, else identity; or the generic userId map."""
+    """ObjectId from anonymousId, else identity; or the generic userId map."""
     if not config.enable_object_id_mapping:
-        record["identity"] = _user_id(planned)
+        record["identity"] = planned.user_or_anonymous_id
         return
     anonymous_id = planned.anonymous_id
     if js_truthy(anonymous_id):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from ._fields import (
     CHARGED,
-    CHARGED_FIELDS,
     CUSTOM_ATTRIBUTE_EXCLUSIONS,
     EMAIL_ONLY,
     FIRST_NAME,
@@ -44,14 +43,17 @@ from ._jsvalue import (
     js_string,
     js_truthy,
     js_typeof,
+    show,
 )
 from ._plan import (
     ANONYMOUS_ERROR,
+    ANONYMOUS_PROFILE_ERROR,
     INTEGRATION_KEYS,
     KINDS,
     MISSING_EVENT_ERROR,
     MISSING_PROPERTIES_ERROR,
     MODE_DIFFERENCES,
+    NOT_AN_OBJECT,
     PAGE_PREFIXES,
     PRODUCTS_ERROR,
     Plan,
@@ -72,7 +74,6 @@ from ._rules import (
     overrides,
     page_name_value,
     set_path,
-    user_id,
     user_id_only,
 )
 from ._sdkforms import (
@@ -91,7 +92,7 @@ from ._sdkforms import (
     yes_no_form,
 )
 from ._settings import DEFAULT_SDK_URL, REGIONS, CloudConfig, Settings, WebPush, load_settings, settings_table
-from ._types import JSON, JSONArray, JSONObject
+from ._types import JSON, JSONArray, JSONObject, JSValue
 
 __all__ = [
     # settings
@@ -112,11 +113,13 @@ __all__ = [
     "js_number",
     "js_number_text",
     "js_typeof",
+    "show",
     "js_json_parse",
     # JSON types
     "JSON",
     "JSONObject",
     "JSONArray",
+    "JSValue",
     # the rules
     "get_path",
     "is_usable",
@@ -126,7 +129,6 @@ __all__ = [
     "EMAIL_ONLY",
     "FIRST_NAME",
     "LAST_NAME",
-    "user_id",
     "user_id_only",
     "ProfileField",
     "PROFILE_FIELDS",
@@ -137,7 +139,6 @@ __all__ = [
     "set_path",
     "overrides",
     "is_order_completed",
-    "CHARGED_FIELDS",
     "CHARGED",
     "Charged",
     "PROFILE_FIELD",
@@ -166,6 +167,8 @@ __all__ = [
     "KINDS",
     "PAGE_PREFIXES",
     "ANONYMOUS_ERROR",
+    "ANONYMOUS_PROFILE_ERROR",
+    "NOT_AN_OBJECT",
     "MISSING_EVENT_ERROR",
     "MISSING_PROPERTIES_ERROR",
     "PRODUCTS_ERROR",

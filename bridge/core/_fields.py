@@ -5,7 +5,7 @@ in, side by side; a newcomer finds the whole rule for a field in its row::
 
     ProfileField("Gender", traits("gender"), cloud=gender_letter, device=gender_form)
 
-``sources`` are tried in order and the first usable value wins (reference/cloud-mode.md §5, §7.2).
+``sources`` are tried in order and the first usable value wins (RudderStack's cloud transformer).
 ``cloud`` converts a mapped value as the reference does (None: sent as it is). ``device`` is the
 Web SDK's accepted form (:mod:`bridge.core._sdkforms`), applied to the key whatever its source (a
 mapped trait, a custom trait of that name, an override), because the SDK checks the key. A row with
@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from ._jsvalue import MISSING
 from ._sdkforms import Form, age_form, dob_form, education_form, gender_form, phone_form, yes_no_form
+from ._types import JSValue
 
 __all__ = [
     "USER_ID_ONLY",
@@ -36,22 +37,21 @@ __all__ = [
     "CUSTOM_ATTRIBUTE_EXCLUSIONS",
     "Charged",
     "CHARGED",
-    "CHARGED_FIELDS",
 ]
 
-# §5: RudderStack's generic field maps (GenericFieldMapping.json), tried in this order.
+# RudderStack's generic field maps (GenericFieldMapping.json), tried in this order.
 USER_ID_ONLY = ("userId", "traits.userId", "traits.id", "context.traits.userId", "context.traits.id")
 USER_ID = USER_ID_ONLY + ("anonymousId",)
 EMAIL_ONLY = ("traits.email", "context.traits.email", "properties.email")
 FIRST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for key in ("firstName", "firstname", "first_name"))
 LAST_NAME = tuple(f"{root}.{key}" for root in ("traits", "context.traits") for key in ("lastName", "lastname", "last_name"))
 
-# §7.6: CleverTap's subscription-group keys take an object, so they are never stringified.
+# CleverTap's subscription-group keys take an object, so they are never stringified.
 STRINGIFY_EXEMPT = frozenset({"category-unsubscribe", "category-resubscribe"})
 
 
-def gender_letter(value: Any) -> Any:
-    """Cloud mode's Gender (§7.3): an exact, case-sensitive match; anything else leaves Gender out."""
+def gender_letter(value: object) -> JSValue:
+    """Cloud mode's Gender: an exact, case-sensitive match; anything else leaves Gender out."""
     if value in ("f", "F", "Female", "female", "FEMALE"):
         return "F"
     if value in ("m", "M", "Male", "male", "MALE"):
@@ -65,7 +65,7 @@ class ProfileField:
 
     dest: str
     sources: tuple[str, ...]
-    cloud: Callable[[Any], Any] | None = None
+    cloud: Callable[[object], JSValue] | None = None
     device: Form | None = None
 
     @property
@@ -79,11 +79,11 @@ def traits(key: str) -> tuple[str, str]:
     return (f"traits.{key}", f"context.traits.{key}")
 
 
-# §7.2, in the reference's order (CleverTapIdentify.json); Age last, the Web SDK's own check.
+# In RudderStack's order (CleverTapIdentify.json); Age last, the Web SDK's own check.
 PROFILE_FIELDS: Final[tuple[ProfileField, ...]] = (
     #            CleverTap key    sources                      cloud form            device form
     ProfileField("Email",         EMAIL_ONLY),
-    ProfileField("Name",          traits("name")),  # else "<first> <last>" when both are given (§7.4)
+    ProfileField("Name",          traits("name")),  # else "<first> <last>" when both are given
     ProfileField("Phone",         traits("phone"),                                   device=phone_form),
     ProfileField("Gender",        traits("gender"),            cloud=gender_letter,  device=gender_form),
     ProfileField("Employed",      traits("employed"),                                device=yes_no_form),
@@ -96,7 +96,7 @@ PROFILE_FIELDS: Final[tuple[ProfileField, ...]] = (
 )  # fmt: skip
 PROFILE_FIELD: Final[dict[str, ProfileField]] = {row.dest: row for row in PROFILE_FIELDS}
 
-# §7.5: everything the table consumes, the name parts, and the identity and bookkeeping keys.
+# Everything the table consumes, the name parts, and the identity and bookkeeping keys.
 CUSTOM_ATTRIBUTE_EXCLUSIONS: frozenset[str] = frozenset().union(
     *(row.trait_keys for row in PROFILE_FIELDS),
     (path.rsplit(".", 1)[-1] for path in FIRST_NAME + LAST_NAME),
@@ -106,7 +106,7 @@ CUSTOM_ATTRIBUTE_EXCLUSIONS: frozenset[str] = frozenset().union(
 
 @dataclass(frozen=True)
 class Charged:
-    """CleverTap's Charged event (§8.3-§8.5), declared once.
+    """CleverTap's Charged event, declared once.
 
     A track, page or screen whose event is ``trigger`` in any letter case (not trimmed) becomes
     ``name``; its data is ``fields`` (CleverTap key from property) then every other property but
@@ -122,5 +122,3 @@ class Charged:
 
 
 CHARGED: Final = Charged()
-# §8.4 (CleverTapEcom.json): Charged keys and the property each comes from.
-CHARGED_FIELDS: Final = CHARGED.fields

@@ -8,10 +8,10 @@ tests/test_jsvalue.py. Both modes read products given as JSON text with it.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from ..errors import JsSyntaxError
 from ._jsvalue import js_number_text
+from ._types import JSON, JSONArray, JSONObject
 
 __all__ = ["js_json_parse"]
 
@@ -29,7 +29,7 @@ class _JsonParser:
         self.n = len(text)
         self.i = 0
 
-    def parse(self) -> Any:
+    def parse(self) -> JSON:
         value = self.value()
         self.skip_ws()
         if self.i < self.n:
@@ -64,7 +64,7 @@ class _JsonParser:
             raise JsSyntaxError(f"Unexpected token '{char}', ...\"{snippet}\"... is not valid JSON")
         raise JsSyntaxError(f"Unexpected token '{char}', ...\"{s[pos - _CONTEXT:]}\" is not valid JSON")
 
-    def value(self) -> Any:
+    def value(self) -> JSON:
         self.skip_ws()
         if self.i >= self.n:
             self.unexpected()
@@ -96,7 +96,7 @@ class _JsonParser:
             self.i += 1
         return self.i > start
 
-    def number(self) -> Any:
+    def number(self) -> int | float | None:
         start = self.i
         if self.s[self.i] == "-":
             self.i += 1
@@ -174,9 +174,9 @@ class _JsonParser:
                 self.fail("Bad escaped character")
             self.i += 1
 
-    def object(self) -> dict[str, Any]:
+    def object(self) -> JSONObject:
         self.i += 1
-        result: dict[str, Any] = {}
+        result: JSONObject = {}
         self.skip_ws()
         if self.i < self.n and self.s[self.i] == "}":
             self.i += 1
@@ -204,9 +204,9 @@ class _JsonParser:
                 return result
             self.fail("Expected ',' or '}' after property value")
 
-    def array(self) -> list[Any]:
+    def array(self) -> JSONArray:
         self.i += 1
-        result: list[Any] = []
+        result: JSONArray = []
         self.skip_ws()
         if self.i < self.n and self.s[self.i] == "]":
             self.i += 1
@@ -226,7 +226,7 @@ class _JsonParser:
 _UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
-def js_json_parse(text: str) -> Any:
+def js_json_parse(text: str) -> JSON:
     """``JSON.parse(text)``: the value as JSON-parsing JavaScript's re-serialisation would give it.
 
     Integers beyond 2**53 lose precision as JavaScript numbers do, and a number too large for a

@@ -22,6 +22,7 @@ __all__ = [
     "js_number_text",
     "js_typeof",
     "JS_WHITESPACE",
+    "show",
 ]
 
 
@@ -45,7 +46,7 @@ class Missing:
 MISSING: Final = Missing()
 
 
-def js_truthy(value: Any) -> bool:
+def js_truthy(value: object) -> bool:
     """JavaScript truthiness: ``""``, ``0``, ``NaN``, ``false``, ``null`` and undefined are false;
     every object and array, even empty, is true."""
     if type(value) is str:  # the common case first (cloud mode's throughput)
@@ -59,7 +60,7 @@ def js_truthy(value: Any) -> bool:
     return bool(value)
 
 
-def js_typeof(value: Any) -> str:
+def js_typeof(value: object) -> str:
     """``typeof value``: null, arrays and objects are all ``"object"``."""
     if value is MISSING:
         return "undefined"
@@ -130,7 +131,7 @@ def _quote(text: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(escape, text) + '"'
 
 
-def js_json(value: Any) -> str:
+def js_json(value: object) -> str:
     """``JSON.stringify(value)`` for JSON-like values: compact, keys in insertion order, non-ASCII
     kept, numbers as JavaScript prints them, NaN and infinities as ``null``.
 
@@ -141,7 +142,7 @@ def js_json(value: Any) -> str:
     return "".join(parts)
 
 
-def _write(value: Any, out: list[str]) -> None:
+def _write(value: object, out: list[str]) -> None:
     if value is None or value is MISSING:
         out.append("null")
     elif value is True:
@@ -194,7 +195,7 @@ def _js_key_order(obj: dict[Any, Any]) -> list[tuple[Any, Any]]:
     return index_keys + [(k, v) for k, v in items if not (isinstance(k, str) and _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1)]
 
 
-def js_string(value: Any) -> str:
+def js_string(value: object) -> str:
     """``String(value)``: arrays join their items with commas, objects print ``[object Object]``."""
     if value is MISSING:
         return "undefined"
@@ -219,7 +220,7 @@ _JS_WHITESPACE = " \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2
 JS_WHITESPACE: Final = _JS_WHITESPACE
 
 
-def js_number(value: Any) -> float:
+def js_number(value: object) -> float:
     """``Number(value)``; ``NaN`` for what JavaScript cannot read as a number."""
     if value is MISSING:
         return math.nan
@@ -246,3 +247,9 @@ def js_number(value: Any) -> float:
         except ValueError:
             return math.nan
     return math.nan
+
+
+def show(value: object) -> str:
+    """A value as an error or warning names it: strings quoted, other values as JSON, long ones shortened."""
+    text = repr(value) if isinstance(value, str) else js_json(value)
+    return text if len(text) <= 80 else text[:77] + "..."

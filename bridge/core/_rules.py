@@ -2,14 +2,14 @@
 
 The tables they read (profile fields, Charged, the source paths) are declared in
 :mod:`bridge.core._fields`; :func:`bridge.core.plan` calls these functions once for both modes.
-Section numbers refer to reference/cloud-mode.md.
+Section numbers refer to RudderStack's cloud transformer.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from ._fields import (
     CHARGED,
@@ -17,23 +17,23 @@ from ._fields import (
     FIRST_NAME,
     LAST_NAME,
     PROFILE_FIELDS,
-    USER_ID,
     USER_ID_ONLY,
 )
 from ._jsvalue import (
     JS_WHITESPACE,
     MISSING,
+    Missing,
     js_number,
     js_number_text,
     js_string,
     js_truthy,
 )
+from ._types import JSON, JSONObject, JSValue
 
 __all__ = [
     "get_path",
     "is_usable",
     "first_usable",
-    "user_id",
     "user_id_only",
     "mapped_profile",
     "custom_attributes",
@@ -52,9 +52,10 @@ _PROTO_KEYS = frozenset({"__proto__", "constructor", "prototype"})
 _SPLIT_PATHS: dict[str, list[str]] = {}
 
 
-def get_path(obj: Any, path: str) -> Any:
-    """The value at a dotted path (``"context.traits.email"``, ``"products.0.id"``), or MISSING."""
-    current = obj
+def get_path(obj: object, path: str) -> JSValue:
+    """The value at a dotted path (``"context.traits.email"``, ``"products.0.id"``), or MISSING.
+    ``obj`` is a message: JSON, as read from the page or a file."""
+    current: object = obj
     keys = _SPLIT_PATHS.get(path)
     if keys is None:
         keys = path.split(".")
@@ -69,11 +70,11 @@ def get_path(obj: Any, path: str) -> Any:
             return MISSING
         if current is MISSING:
             return MISSING
-    return current
+    return cast(JSValue, current)  # a message is JSON once read
 
 
-def is_usable(value: Any) -> bool:
-    """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not (§5)."""
+def is_usable(value: object) -> bool:
+    """A mapped value is used when it is truthy, ``false`` or ``0``; ``""``, null and undefined are not."""
     if type(value) is str:
         return value != ""
     if value is MISSING or value is None:
@@ -85,8 +86,8 @@ def is_usable(value: Any) -> bool:
     return js_truthy(value)
 
 
-def first_usable(message: Any, paths: Iterable[str]) -> Any:
-    """Multi-path lookup (§5): the first usable value among ``paths``, or MISSING."""
+def first_usable(message: object, paths: Iterable[str]) -> JSValue:
+    """Multi-path lookup: the first usable value among ``paths``, or MISSING."""
     for path in paths:
         value = get_path(message, path)
         if is_usable(value):
@@ -94,28 +95,18 @@ def first_usable(message: Any, paths: Iterable[str]) -> Any:
     return MISSING
 
 
-def user_id(message: Any) -> Any:
-    """The generic userId map, which falls back to ``anonymousId``."""
-    return first_usable(message, USER_ID)
-
-
-def user_id_only(message: Any) -> Any:
+def user_id_only(message: object) -> JSValue:
     """The generic userId map without the ``anonymousId`` fallback."""
     return first_usable(message, USER_ID_ONLY)
 
 
-def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
-    """The mapped profile fields (§7.2) and a Name built from first and last name (§7.4).
-
-    With ``convert=False`` the raw looked-up values are returned (Gender not normalised), for an
-    emitter that applies its own forms.
-    """
-    profile: dict[str, Any] = {}
+def mapped_profile(message: object) -> JSONObject:
+    """The mapped profile fields and a Name built from first and last name, as looked up (each
+    mode puts them in its own form: the table's ``cloud`` and ``device`` columns)."""
+    profile: JSONObject = {}
     for field in PROFILE_FIELDS:
         value = first_usable(message, field.sources)
-        if convert and field.cloud is not None and value is not MISSING:
-            value = field.cloud(value)
-        if is_usable(value):
+        if is_usable(value) and not isinstance(value, Missing):
             profile[field.dest] = value
     if "Name" not in profile:
         first, last = first_usable(message, FIRST_NAME), first_usable(message, LAST_NAME)
@@ -124,28 +115,26 @@ def mapped_profile(message: Any, convert: bool = True) -> dict[str, Any]:
     return profile
 
 
-def custom_attributes(message: Any, into: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Copy every trait that is not mapped onto ``into`` (a new dict by default) and return it (§7.5).
-
-    ``traits`` first, then ``context.traits``, so the latter wins a key both carry. A key with dots
-    is a path that creates nested objects, as the set-value package does in the reference.
-    """
-    target: dict[str, Any] = {} if into is None else into
-    for key, value in custom_pairs(message):
+def custom_attributes(pairs: Iterable[tuple[str, JSON]], into: JSONObject | None = None) -> JSONObject:
+    """Set the custom attributes ``pairs`` (:func:`custom_pairs`, :attr:`Plan.custom`) onto ``into``
+    (a new dict by default) and return it: a key with dots is a path that creates nested objects,
+    as the set-value package does in RudderStack's transformer; a later pair wins a key both set."""
+    target: JSONObject = {} if into is None else into
+    for key, value in pairs:
         set_path(target, key, value)
     return target
 
 
-def custom_pairs(message: Any) -> tuple[tuple[str, Any], ...]:
-    """The traits that are custom attributes (§7.5), as (key, value) in the order they are set:
+def custom_pairs(message: object) -> tuple[tuple[str, JSON], ...]:
+    """The traits that are custom attributes, as (key, value) in the order they are set:
     ``traits`` first, then ``context.traits``. Set them with :func:`set_path`."""
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, JSON]] = []
     for root in ("traits", "context.traits"):
         traits = get_path(message, root)
         if not isinstance(traits, dict):
             continue
         for key, value in traits.items():
-            if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or value is MISSING:
+            if key in CUSTOM_ATTRIBUTE_EXCLUSIONS or key in _PROTO_KEYS or isinstance(value, Missing):
                 continue
             pairs.append((key, value))
     return tuple(pairs)
@@ -200,7 +189,7 @@ def _slot(part: str | float) -> int | None:
     return int(part)
 
 
-def set_path(target: dict[str, Any], key: str, value: Any) -> None:
+def set_path(target: JSONObject, key: str, value: object) -> None:
     """set-value's ``set(target, key, value)`` on JSON-like data."""
     if key == "":
         return
@@ -242,8 +231,8 @@ def set_path(target: dict[str, Any], key: str, value: Any) -> None:
             current = child
 
 
-def overrides(message: Any) -> Any:
-    """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy (§7.7),
+def overrides(message: object) -> JSONObject | Missing:
+    """``traits.overrideFields`` if truthy, else ``context.traits.overrideFields`` if truthy,
     as a dict of keys to assign; MISSING when neither is given."""
     for path in ("traits.overrideFields", "context.traits.overrideFields"):
         value = get_path(message, path)
@@ -257,17 +246,17 @@ def overrides(message: Any) -> Any:
     return MISSING
 
 
-def is_order_completed(event: Any) -> bool:
-    """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged (§8.3)."""
+def is_order_completed(event: object) -> bool:
+    """``Order Completed`` in any letter case, not trimmed, becomes CleverTap's Charged."""
     return js_truthy(event) and js_string(event).lower() == CHARGED.trigger
 
 
 _CHARGED_CONSUMED = frozenset(source for _, source in CHARGED.fields) | CHARGED.not_data
 
 
-def charged_event_data(properties: Any) -> dict[str, Any]:
-    """Charged's event data (§8.4): Charged ID, Amount, Items, then every other property but ``ts``."""
-    data: dict[str, Any] = {}
+def charged_event_data(properties: object) -> JSONObject:
+    """Charged's event data: Charged ID, Amount, Items, then every other property but ``ts``."""
+    data: JSONObject = {}
     if not isinstance(properties, dict):
         return data
     for dest, source in CHARGED.fields:
@@ -282,6 +271,6 @@ def charged_event_data(properties: Any) -> dict[str, Any]:
     return data
 
 
-def page_name_value(message: Any) -> Any:
-    """The value that names a page or screen event (§8.7), or MISSING."""
+def page_name_value(message: object) -> JSValue:
+    """The value that names a page or screen event, or MISSING."""
     return first_usable(message, ("event", "properties.event", "name", "properties.name"))

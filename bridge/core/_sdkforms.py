@@ -1,7 +1,7 @@
 """What CleverTap's Web SDK accepts as text and as profile values, for the field table.
 
 The Web SDK (npm ``clevertap-web-sdk`` 2.5.2, ``clevertap.js``) silently drops or rewrites what it
-does not accept (reference/device-mode.md §3.14): keys and strings lose some characters and are cut
+does not accept (the Web SDK's source): keys and strings lose some characters and are cut
 at 1024 characters (removeUnsupportedChars), and isProfileValid checks Gender, Employed, Married,
 Education, DOB, Phone and Age. The functions here give the accepted form; the profile table
 (:mod:`bridge.core._fields`) names which form each field takes. Names in comments are the SDK's own.
@@ -13,9 +13,10 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 from ._jsvalue import JS_WHITESPACE, MISSING, js_number
+from ._types import JSValue
 
 __all__ = [
     "MAX_LENGTH",
@@ -85,14 +86,14 @@ def sanitize_value(value: str) -> str:
 # with the reason; a non-string Gender, Employed, Married or Education makes the SDK throw inside
 # its try/catch and lose the whole onUserLogin, so these always return strings.
 
-Form = Callable[[Any], "tuple[Any, str]"]
+Form = Callable[[object], "tuple[JSValue, str]"]
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return sanitize_value(value).lower() if isinstance(value, str) else None
 
 
-def gender_form(value: Any) -> tuple[Any, str]:
+def gender_form(value: object) -> tuple[JSValue, str]:
     """Gender as ``M`` or ``F``; any other text is ``O`` (others). The SDK's own check rejects
     ``FEMALE`` and accepts any text containing a word such as ``m``."""
     text = _text(value)
@@ -109,7 +110,7 @@ _YES = frozenset({"y", "yes", "true"})
 _NO = frozenset({"n", "no", "false"})
 
 
-def yes_no_form(value: Any) -> tuple[Any, str]:
+def yes_no_form(value: object) -> tuple[JSValue, str]:
     """Employed and Married as ``Y`` or ``N``, from booleans and yes/no/true/false text."""
     if isinstance(value, bool):
         return ("Y" if value else "N"), ""
@@ -124,7 +125,7 @@ def yes_no_form(value: Any) -> tuple[Any, str]:
 _EDUCATION = {"school": "School", "college": "College", "graduate": "Graduate"}
 
 
-def education_form(value: Any) -> tuple[Any, str]:
+def education_form(value: object) -> tuple[JSValue, str]:
     """Education as ``School``, ``College`` or ``Graduate``, matched in any letter case."""
     text = _text(value)
     if text is not None and text in _EDUCATION:
@@ -142,7 +143,7 @@ _ISO_DATE = re.compile(
 _YYYYMMDD = re.compile(r"(?:\$D_)?(\d{4})(\d{2})(\d{2})")
 
 
-def _wzrk_date(year: int, month: int, day: int) -> Any:
+def _wzrk_date(year: int, month: int, day: int) -> JSValue:
     try:
         datetime(year, month, day)
     except ValueError:
@@ -150,7 +151,7 @@ def _wzrk_date(year: int, month: int, day: int) -> Any:
     return f"$D_{year:04d}{month:02d}{day:02d}"
 
 
-def _from_epoch_ms(number: float) -> Any:
+def _from_epoch_ms(number: float) -> JSValue:
     if not math.isfinite(number):
         return MISSING
     try:
@@ -160,7 +161,7 @@ def _from_epoch_ms(number: float) -> Any:
     return _wzrk_date(moment.year, moment.month, moment.day)
 
 
-def dob_form(value: Any) -> tuple[Any, str]:
+def dob_form(value: object) -> tuple[JSValue, str]:
     """DOB as ``$D_YYYYMMDD``, the one text form the SDK accepts (it rejects ISO dates).
 
     Only the forms CleverTap documents, and nothing guessed: an ISO date or date-time (the date
@@ -185,7 +186,7 @@ _PHONE_NOISE = re.compile(r"[\s\-.()" + re.escape(JS_WHITESPACE) + "]")
 _PHONE = re.compile(r"\+\d+")
 
 
-def phone_form(value: Any) -> tuple[Any, str]:
+def phone_form(value: object) -> tuple[JSValue, str]:
     """Phone as ``+`` and digits, longer than 8 characters (the SDK then sends it as a number).
 
     Spaces, dashes, dots and parentheses are removed; a whole number gets a ``+`` in front.
@@ -210,7 +211,7 @@ def phone_form(value: Any) -> tuple[Any, str]:
 _PARSE_FLOAT_START = re.compile(r"[+-]?(?:\d|\.\d|Infinity)")
 
 
-def age_form(value: Any) -> tuple[Any, str]:
+def age_form(value: object) -> tuple[JSValue, str]:
     """Age as a number: the SDK turns numeric text into a number and drops anything else."""
     reason = "must be a number"
     if isinstance(value, bool):

@@ -54,7 +54,7 @@ def _field(default: Any, alias: str | None, allowed: str, description: str, **ex
     )
 
 
-def _check_account_id(key: str, value: Any) -> str | None:
+def _check_account_id(key: str, value: object) -> str | None:
     # Presence is checked where an account is needed (from_config, the bundle), not here: the
     # mapping rules never read it, so map_event can take settings without one.
     if value is None:
@@ -69,7 +69,7 @@ def _check_account_id(key: str, value: Any) -> str | None:
     return str(value)
 
 
-def _check_optional_text(key: str, value: Any) -> str | None:
+def _check_optional_text(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -77,7 +77,7 @@ def _check_optional_text(key: str, value: Any) -> str | None:
     return str(value)
 
 
-def _check_region(key: str, value: Any) -> str:
+def _check_region(key: str, value: object) -> str:
     if value is None or value == "":
         return "none"
     if not isinstance(value, str) or value not in REGIONS:
@@ -85,25 +85,25 @@ def _check_region(key: str, value: Any) -> str:
     return value
 
 
-def _check_bool(key: str, value: Any) -> bool:
+def _check_bool(key: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise SettingsError(f"{key}: {value!r} is not a boolean (true or false)")
     return value
 
 
-def _check_url(key: str, value: Any) -> str:
+def _check_url(key: str, value: object) -> str:
     if not isinstance(value, str) or not _URL.fullmatch(value):
         raise SettingsError(f"{key}: {value!r} is not an http:// or https:// URL")
     return value
 
 
-def _check_optional_url(key: str, value: Any) -> str | None:
+def _check_optional_url(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     return _check_url(key, value)
 
 
-def _check_secret(key: str, value: Any) -> str | None:
+def _check_secret(key: str, value: object) -> str | None:
     # Like _check_optional_text, but the message never repeats the value: it is a credential.
     if value is None or value == "":
         return None
@@ -112,7 +112,7 @@ def _check_secret(key: str, value: Any) -> str | None:
     return str(value)
 
 
-def _check_optional_base_url(key: str, value: Any) -> str | None:
+def _check_optional_base_url(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     url = _check_url(key, value)
@@ -122,13 +122,13 @@ def _check_optional_base_url(key: str, value: Any) -> str | None:
 MAX_STORED_BYTES_LIMIT = 4_000_000  # under every browser's localStorage quota (5 MB or 5 M characters)
 
 
-def _check_stored_bytes(key: str, value: Any) -> int:
+def _check_stored_bytes(key: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_STORED_BYTES_LIMIT:
         raise SettingsError(f"{key}: {value!r} is not a whole number of bytes from 0 to {MAX_STORED_BYTES_LIMIT}")
     return int(value)
 
 
-def _check_optional_host(key: str, value: Any) -> str | None:
+def _check_optional_host(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _HOSTNAME.fullmatch(value):
@@ -147,7 +147,7 @@ _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 _APNS_ID = re.compile(r"web(?:\.[A-Za-z0-9-]+)+")
 
 
-def _check_optional_nonempty_text(key: str, value: Any) -> str | None:
+def _check_optional_nonempty_text(key: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -155,7 +155,7 @@ def _check_optional_nonempty_text(key: str, value: Any) -> str | None:
     return value
 
 
-def _check_color(key: str, value: Any) -> str | None:
+def _check_color(key: str, value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _COLOR.fullmatch(value):
@@ -163,7 +163,7 @@ def _check_color(key: str, value: Any) -> str | None:
     return value
 
 
-def _check_seconds(key: str, value: Any) -> int | None:
+def _check_seconds(key: str, value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -171,7 +171,7 @@ def _check_seconds(key: str, value: Any) -> int | None:
     return value
 
 
-def _check_sw_path(key: str, value: Any) -> str:
+def _check_sw_path(key: str, value: object) -> str:
     if value is None or value == "":
         return DEFAULT_SERVICE_WORKER_PATH
     if not isinstance(value, str) or not _SW_PATH.fullmatch(value) or "/../" in value + "/" or "/./" in value:
@@ -179,7 +179,7 @@ def _check_sw_path(key: str, value: Any) -> str:
     return value
 
 
-def _check_apns_id(key: str, value: Any) -> str | None:
+def _check_apns_id(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _APNS_ID.fullmatch(value):
@@ -187,7 +187,7 @@ def _check_apns_id(key: str, value: Any) -> str | None:
     return value
 
 
-def _check_optional_https_url(key: str, value: Any) -> str | None:
+def _check_optional_https_url(key: str, value: object) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not value.startswith("https://") or not _URL.fullmatch(value):
@@ -244,7 +244,7 @@ class WebPush:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            check: Callable[[str, Any], Any] = f.metadata["check"]
+            check: Callable[[str, object], object] = f.metadata["check"]
             object.__setattr__(self, f.name, check(f"web_push.{f.name}", getattr(self, f.name)))
         given = [name for name in PROMPT_TEXTS if getattr(self, name) is not None]
         if given and len(given) < len(PROMPT_TEXTS):
@@ -255,7 +255,7 @@ class WebPush:
             )
 
     @classmethod
-    def from_config(cls, config: Any, key: str = "web_push") -> WebPush:
+    def from_config(cls, config: object, key: str = "web_push") -> WebPush:
         """A ``[web_push]`` table (our names); errors name ``web_push.<key>``."""
         if isinstance(config, WebPush):
             return config
@@ -270,7 +270,7 @@ class WebPush:
         return cls(**dict(config))
 
 
-def _check_web_push(key: str, value: Any) -> WebPush:
+def _check_web_push(key: str, value: object) -> WebPush:
     return WebPush.from_config(value, key)
 
 
@@ -350,11 +350,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            check: Callable[[str, Any], Any] = f.metadata["check"]
+            check: Callable[[str, object], object] = f.metadata["check"]
             object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], require_account: bool = True) -> Settings:
+    def from_config(cls, config: Mapping[str, object], require_account: bool = True) -> Settings:
         """Settings from a dict with our names (``account_id``) or the dashboard's (``accountId``).
 
         A RudderStack destination config can be passed verbatim: the keys it carries that this
@@ -367,7 +367,7 @@ class Settings:
             raise SettingsError(f"settings: {config!r} is not a table of settings")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         by_alias = {f.metadata["alias"]: f.name for f in fields.values() if f.metadata["alias"]}
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {}  # each checked by its field's check
         given_as: dict[str, str] = {}
         for key, value in config.items():
             name = key if key in fields else by_alias.get(key)
@@ -386,7 +386,7 @@ class Settings:
             raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
         return cls(**values)
 
-    def merged(self, config: Mapping[str, Any]) -> Settings:
+    def merged(self, config: Mapping[str, object]) -> Settings:
         """These settings with the keys ``config`` carries taken from it (the RudderStack config wins).
 
         Keys that are not settings are ignored: RudderStack's destination config grows new keys, and
@@ -431,7 +431,7 @@ class CloudConfig:
     enable_object_id_mapping: bool = False
 
     @classmethod
-    def from_config(cls, config: Any) -> CloudConfig:
+    def from_config(cls, config: object) -> CloudConfig:
         """From a destination ``Config`` dict (anything else reads as empty), or from Settings."""
         if isinstance(config, CloudConfig):
             return config

@@ -19,31 +19,29 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 from ..core import (
     CHARGED,
-    FIRST_NAME,
     INTEGRATION_KEYS,
     KINDS,
-    LAST_NAME,
     MISSING,
+    NOT_AN_OBJECT,
     PRODUCTS_ERROR,
     PROFILE_FIELD,
-    PROFILE_FIELDS,
     STRINGIFY_EXEMPT,
-    USER_ID_ONLY,
+    JSONArray,
+    JSONObject,
+    Missing,
     Plan,
     Settings,
-    first_usable,
-    get_path,
+    custom_attributes,
     integration_options,
     is_usable,
     js_string,
     js_truthy,
     plan,
     read_products,
-    set_path,
 )
 from ..errors import EventError, JsSyntaxError, SettingsError, UnsupportedMessage
 from ._forms import (
@@ -80,21 +78,33 @@ NO_NESTING_IN_PROFILES: Final = "CleverTap profiles take no nested values"
 NO_NESTING_IN_CHARGED: Final = "Charged takes nested values only in Items, and its items none"
 
 
+# The calls of one message: JSON arrays, ``[queue, *args]``. Typed loosely (Any) for the callers that
+# index into them; what is inside is built as JSON below.
+Calls: TypeAlias = "list[list[Any]]"
+
+
+def read_settings(settings: Settings | Mapping[str, object]) -> Settings:
+    """The settings device mode runs with: :class:`Settings` as they are, or a dict with our names or
+    the dashboard's read once (no account needed to map a message). Every entry point below reads
+    its settings here."""
+    return settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+
+
 @dataclass(frozen=True)
 class Translation:
     """The Web SDK calls for one message, and what was changed or left out on the way."""
 
-    calls: list[list[Any]]
+    calls: Calls
     warnings: list[str]
 
 
-def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translation:
+def translate(message: object, settings: Settings | Mapping[str, object]) -> Translation:
     """The calls that send ``message`` through the CleverTap Web SDK (see the module docstring).
 
     ``settings`` may be a dict with our names or the dashboard's. Raises EventError when the
     message is not sent.
     """
-    config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    config = read_settings(settings)
     if not isinstance(message, Mapping):
         raise EventError(f"message: {show(message)} is not an object")
     kind = message.get("type", MISSING)
@@ -107,25 +117,25 @@ def translate(message: Any, settings: Settings | Mapping[str, Any]) -> Translati
     try:
         # A copy: the shared rules write dotted trait keys into nested objects, as lodash's set
         # does in the reference, and the caller's message must stay as it was.
-        copied = copy.deepcopy(message)
-        planned = plan(copied, name, config)
-        calls = _EMITTERS[planned.kind](planned, copied, config, warnings.append)
+        planned = plan(copy.deepcopy(message), name, config, mode="device")
+        warnings.extend(planned.warnings)
+        calls = _EMITTERS[planned.kind](planned, warnings.append)
     except RecursionError:
         raise EventError("message: nested too deeply to be read") from None
     return Translation(calls=calls, warnings=warnings)
 
 
-def map_event(message: Any, settings: Settings | Mapping[str, Any]) -> list[list[Any]]:
+def map_event(message: object, settings: Settings | Mapping[str, object]) -> Calls:
     """Only the calls of :func:`translate`."""
     return translate(message, settings).calls
 
 
-def init_calls(settings: Settings | Mapping[str, Any], integration_options: Mapping[str, Any] | None) -> list[list[Any]]:
+def init_calls(settings: Settings | Mapping[str, object], integration_options: Mapping[str, object] | None) -> Calls:
     """The privacy calls made before the account is set, from the load options' integrations
     object (``{"CleverTap": {"optOut": true, "useIP": false}}``, also under ``CLEVERTAP``,
     ``Clevertap`` or ``clevertap``, the first found wins) over the settings' opt_out and use_ip.
     A value that is not a boolean is ignored and the setting used."""
-    config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    config = read_settings(settings)
     options = _load_options(integration_options)
     opt_out = options.get("optOut")
     use_ip = options.get("useIP")
@@ -136,10 +146,10 @@ def init_calls(settings: Settings | Mapping[str, Any], integration_options: Mapp
 
 
 def start_values(
-    settings: Settings | Mapping[str, Any],
-    config: Mapping[str, Any] | None = None,
-    integration_options: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    settings: Settings | Mapping[str, object],
+    config: Mapping[str, object] | None = None,
+    integration_options: Mapping[str, object] | None = None,
+) -> JSONObject:
     """What the integration starts the Web SDK with, from the file settings and the RudderStack
     destination config (which wins, as in :meth:`Settings.merged`), checked once here:
 
@@ -150,7 +160,7 @@ def start_values(
     account is set. Raises :class:`~bridge.errors.SettingsError` when the merged settings are
     refused (``region: "eu1"``) or name no account, so that nothing half-starts the SDK.
     """
-    base = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    base = read_settings(settings)
     merged = base.merged(config) if config else base
     if merged.account_id is None:
         raise SettingsError("account_id: missing: a CleverTap project ID is required (dashboard name accountId)")
@@ -159,7 +169,7 @@ def start_values(
         "region": None if merged.region == "none" else merged.region,
         "targetDomain": merged.target_domain,
         "sdkUrl": merged.sdk_url,
-        "calls": init_calls(merged, integration_options),
+        "calls": [*init_calls(merged, integration_options)],
     }
 
 
@@ -167,7 +177,7 @@ def start_values(
 WEB_PUSH_QUEUE: Final = "notifications"
 
 
-def web_push_calls(settings: Settings | Mapping[str, Any]) -> list[list[Any]]:
+def web_push_calls(settings: Settings | Mapping[str, object]) -> Calls:
     """The one ``clevertap.notifications.push({...})`` call of the ``[web_push]`` settings, or none when
     web push is off: ``[["notifications", {"serviceWorkerPath": "/clevertap_sw.js", "skipDialog": False, ...}]]``.
 
@@ -175,11 +185,11 @@ def web_push_calls(settings: Settings | Mapping[str, Any]) -> list[list[Any]]:
     askAgainTimeInSeconds, skipDialog, serviceWorkerPath, apnsWebPushId, apnsWebPushServiceUrl), and only
     those set, so the SDK's defaults apply to the rest. The integration pushes it once the SDK is live and
     the site is not opted out."""
-    config = settings if isinstance(settings, Settings) else Settings.from_config(settings, require_account=False)
+    config = read_settings(settings)
     push = config.web_push
     if not push.enabled:
         return []
-    options: dict[str, Any] = {}
+    options: JSONObject = {}
     for f in dataclasses.fields(push):
         sdk_name = f.metadata.get("sdk")
         value = getattr(push, f.name)
@@ -188,7 +198,7 @@ def web_push_calls(settings: Settings | Mapping[str, Any]) -> list[list[Any]]:
     return [[WEB_PUSH_QUEUE, options]]
 
 
-def privacy_calls(options: Any) -> list[list[Any]]:
+def privacy_calls(options: object) -> Calls:
     """The calls for a privacy change at run time (a consent banner): one per boolean given,
     ``{"optOut": true}`` -> ``[["privacy", {"optOut": True}]]``; anything else is ignored."""
     if not isinstance(options, Mapping):
@@ -196,12 +206,13 @@ def privacy_calls(options: Any) -> list[list[Any]]:
     return [["privacy", {key: options[key]}] for key in PRIVACY_KEYS if isinstance(options.get(key), bool)]
 
 
-def _load_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def _load_options(options: Mapping[str, object] | None) -> Mapping[str, object]:
     if not isinstance(options, Mapping):
         return {}
+    given: object = options
     if isinstance(options.get("integrations"), Mapping):  # the whole load options were passed
-        options = options["integrations"]
-    found = integration_options(options)
+        given = options["integrations"]
+    found = integration_options(given)
     return found if isinstance(found, Mapping) else {}
 
 
@@ -209,45 +220,32 @@ def _load_options(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
 # identify and alias: profiles
 
 
-def _identify(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    profile = dict(planned.data)
-    if "Name" not in profile:
-        for paths in (FIRST_NAME, LAST_NAME):
-            part = first_usable(message, paths)
-            if part is not MISSING:
-                warn(f"{_source_label(message, paths)}: {show(part)} left out: Name is built only from both a first and a last name")
-    labels = {field.dest: _source_label(message, field.sources) for field in PROFILE_FIELDS if field.dest in profile}
-    extra: dict[str, Any] = {}
-    for key, value in planned.custom:
-        set_path(extra, key, value)
-    if planned.overrides is not MISSING:
+def _identify(planned: Plan, warn: Warn) -> list[JSONArray]:
+    extra = custom_attributes(planned.custom)
+    if isinstance(planned.overrides, dict):
         extra.update(planned.overrides)
-    for key in extra:
-        labels.pop(key, None)  # a trait or override of that very name replaced the mapped value
-    profile.update(extra)
-    site: dict[str, Any] = {}
+    # A trait or override of a mapped key's very name replaced the mapped value: messages name the key.
+    labels = {key: label for key, label in planned.sources.items() if key not in extra}
+    site: JSONObject = {}
     identity = planned.user_id
-    id_label = {"Identity": _source_label(message, USER_ID_ONLY)}
-    if identity is not MISSING:
+    if not isinstance(identity, Missing):
         site["Identity"] = identity
-    site.update(profile)  # a trait named Identity wins, as in {Identity, ...profile}
-    site = _profile_site(site, labels if "Identity" in profile else {**labels, **id_label}, warn)
-    if identity is not MISSING and "Identity" in profile and "Identity" not in site:
+    if isinstance(planned.data, dict):
+        site.update(planned.data)
+    site.update(extra)  # a trait named Identity wins, as in {Identity, ...profile}
+    site = _profile_site(site, labels, warn)
+    if identity is not MISSING and "Identity" in extra and "Identity" not in site:
         # A trait named Identity that could not be sent does not erase the user id.
-        site = {**_profile_site({"Identity": identity}, id_label, warn), **site}
-    if "Identity" in site or js_truthy(site.get("Email")):
-        queue = "onUserLogin"
-    elif settings.track_anonymous:
-        queue = "profile"
-    else:
-        raise EventError("identify: no userId and no email, and track_anonymous is off: the anonymous profile is not sent")
+        site = {**_profile_site({"Identity": identity}, {"Identity": planned.sources["Identity"]}, warn), **site}
+    if planned.login and "Identity" not in site and not js_truthy(site.get("Email")):
+        raise EventError("identify: the user id and email are empty once the characters the SDK removes are gone: no one to log in")
     if not site:
         raise EventError("identify: no traits left to send: the SDK drops an empty profile")
-    return [[queue, {"Site": site}]]
+    return [["onUserLogin" if planned.login else "profile", {"Site": site}]]
 
 
-def _alias(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
-    user_id = planned.data.get("userId", MISSING)
+def _alias(planned: Plan, warn: Warn) -> list[JSONArray]:
+    user_id = planned.data.get("userId", MISSING) if isinstance(planned.data, dict) else MISSING
     if not is_usable(user_id):
         raise EventError("userId: missing: alias sends the new user id (root userId) as Identity")
     site = _profile_site({"Identity": user_id}, {"Identity": "userId"}, warn)
@@ -256,17 +254,9 @@ def _alias(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: 
     return [["profile", {"Site": site}]]
 
 
-def _source_label(message: Mapping[str, Any], paths: tuple[str, ...]) -> str:
-    # Warnings name the trait the value came from (birthday), not only CleverTap's key (DOB).
-    for path in paths:
-        if is_usable(get_path(message, path)):
-            return path.rsplit(".", 1)[-1]
-    return ""
-
-
-def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn) -> dict[str, Any]:
+def _profile_site(site: Mapping[str, object], labels: Mapping[str, str], warn: Warn) -> JSONObject:
     """``Site`` with keys and values as the Web SDK accepts them (isProfileValid, characters)."""
-    out: dict[str, Any] = {}
+    out: JSONObject = {}
     for raw_key, value in site.items():
         label = labels.get(raw_key) or str(raw_key)
         key = clean_key(raw_key, out, "", value, warn)
@@ -288,7 +278,7 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
         form = row.device if row is not None else None  # the table's device form (isProfileValid)
         if form is not None:
             accepted, reason = form(value)
-            if accepted is MISSING:
+            if isinstance(accepted, Missing):
                 warn(f"{label}: {show(value)} left out: {key} {reason}")
                 continue
             if accepted != value or type(accepted) is not type(value):
@@ -307,14 +297,17 @@ def _profile_site(site: Mapping[str, Any], labels: Mapping[str, str], warn: Warn
 # track, page, screen: events
 
 
-def _send_event(planned: Plan, message: Mapping[str, Any], settings: Settings, warn: Warn) -> list[list[Any]]:
+def _send_event(planned: Plan, warn: Warn) -> list[JSONArray]:
     if planned.charged:
-        return [_charged(planned, warn)]
+        # The plan left out what Charged does not carry (its warnings say what).
+        if not isinstance(planned.data, dict):
+            return [["event", CHARGED.name]]
+        return [["event", CHARGED.name, _charged_data(planned.data, warn)]]
     # No HTML escaping of page names: the cloud's &amp; comes from its template engine, not from CleverTap.
-    return [_event(_event_name(planned.name, warn), planned.properties, warn)]
+    return [_event(_event_name(planned.name, warn), planned.data, warn)]
 
 
-def _event_name(raw: Any, warn: Warn) -> str:
+def _event_name(raw: object, warn: Warn) -> str:
     text = raw if isinstance(raw, str) else js_string(raw)
     if text is not raw:
         warn(f"event: {show(raw)} sent as the text {show(text)}")
@@ -331,40 +324,29 @@ def _event_name(raw: Any, warn: Warn) -> str:
     return name
 
 
-def _properties(properties: Any, warn: Warn) -> dict[str, Any] | None:
+def _properties(properties: object, warn: Warn) -> JSONObject | None:
     if properties is MISSING or properties is None:
         return None
     if not isinstance(properties, Mapping):
-        warn(f"properties: {show(properties)} left out: event properties must be an object")
+        warn(f"properties: {show(properties)} {NOT_AN_OBJECT}")
         return None
     return dict(properties)
 
 
-def _event(name: str, properties: Any, warn: Warn) -> list[Any]:
+def _event(name: str, properties: object, warn: Warn) -> JSONArray:
     data = _properties(properties, warn)
     if name == CHARGED.name:  # the SDK checks a Charged event by its name, whatever sent it
         return ["event", name] if data is None else ["event", name, _charged_data(data, warn)]
     if data is None:
         return ["event", name]
-    return ["event", name, limit_nested(sanitize_tree(data, "properties", warn), "properties", warn)]
+    tree = sanitize_tree(data, "properties", warn)
+    assert isinstance(tree, dict)  # an object stays an object
+    return ["event", name, limit_nested(tree, "properties", warn)]
 
 
-def _charged(planned: Plan, warn: Warn) -> list[Any]:
-    data = _properties(planned.properties, warn)
-    if data is None:
-        return ["event", CHARGED.name]
-    for dest, source in CHARGED.fields:
-        if source in data and not is_usable(data[source]):
-            warn(f"properties.{source}: {show(data[source])} left out: {dest} is not sent empty")
-    if "ts" in data:
-        # As in cloud mode, ts is the event's time, not event data; the SDK stamps its own time.
-        warn(f"properties.ts: {show(data['ts'])} left out: Charged does not carry ts as event data")
-    return ["event", CHARGED.name, _charged_data(planned.data, warn)]
-
-
-def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
+def _charged_data(data: Mapping[str, object], warn: Warn) -> JSONObject:
     """isChargedEventStructureValid: Items a list of flat objects, every other value flat."""
-    out: dict[str, Any] = {}
+    out: JSONObject = {}
     for raw_key, value in data.items():
         key = clean_key(raw_key, out, "properties", value, warn)
         if key is None:
@@ -377,7 +359,7 @@ def _charged_data(data: Mapping[str, Any], warn: Warn) -> dict[str, Any]:
     return out
 
 
-def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
+def _items(value: object, where: str, warn: Warn) -> JSONArray:
     if not js_truthy(value):
         raise EventError(PRODUCTS_ERROR)  # the SDK drops a Charged whose Items is not a list
     try:
@@ -389,13 +371,13 @@ def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
     value = products
     if not any(isinstance(item, Mapping) for item in value):
         raise EventError(PRODUCTS_ERROR)  # an empty Items: the SDK would send a Charged of nothing
-    items: list[dict[str, Any]] = []
+    items: JSONArray = []
     for index, item in enumerate(value):
         at = f"{where}[{index}]"
         if not isinstance(item, Mapping):
             warn(f"{at}: {show(item)} left out: each item must be an object, or the SDK drops the whole Charged")
             continue
-        entry: dict[str, Any] = {}
+        entry: JSONObject = {}
         for raw_key, field in item.items():
             key = clean_key(raw_key, entry, at, field, warn)
             if key is not None:
@@ -406,7 +388,7 @@ def _items(value: Any, where: str, warn: Warn) -> list[dict[str, Any]]:
     return items
 
 
-_EMITTERS: Final[dict[str, Callable[[Plan, Mapping[str, Any], Settings, Warn], list[list[Any]]]]] = {
+_EMITTERS: Final[dict[str, Callable[[Plan, Warn], list[JSONArray]]]] = {
     "identify": _identify,
     "alias": _alias,
     "event": _send_event,

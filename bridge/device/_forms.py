@@ -2,7 +2,7 @@
 
 The text rules and the profile forms are the field table's (:mod:`bridge.core`); what is here
 walks keys and nested values. The Web SDK (npm ``clevertap-web-sdk`` 2.5.2, ``clevertap.js``) silently drops or rewrites what it
-does not accept (reference/device-mode.md §3.14). The device emitter puts every value in an accepted
+does not accept (the Web SDK's source). The device emitter puts every value in an accepted
 form first, so the SDK has nothing left to change; each function here returns the accepted form and
 says, through ``warn``, what it changed or left out. Names in comments are the SDK's own.
 """
@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container
-from typing import Any, Final
+from typing import Final
 
 from ..core import (
+    JSON,
     KEY_CHARS,
     MAX_LENGTH,
     MISSING,
     PROFILE_FIELDS,
     VALUE_CHARS,
     Form,
+    JSONObject,
     age_form,
     dob_form,
     education_form,
@@ -29,6 +31,7 @@ from ..core import (
     phone_form,
     sanitize_key,
     sanitize_value,
+    show,
     utf16_length,
     yes_no_form,
 )
@@ -68,12 +71,6 @@ SYSTEM_EVENTS: Final = frozenset(
 # isChargedEventStructureValid: more Items are sent, with error 522.
 MAX_CHARGED_ITEMS: Final = 50
 
-def show(value: Any) -> str:
-    """A value as a warning names it: strings quoted, other values as JSON, long ones shortened."""
-    text = repr(value) if isinstance(value, str) else js_json(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 # isProfileValid checks these keys of Site, whatever their source: the device column of the table.
 PROFILE_FORMS: Final[dict[str, Form]] = {row.dest: row.device for row in PROFILE_FIELDS if row.device is not None}
 
@@ -81,7 +78,7 @@ PROFILE_FORMS: Final[dict[str, Form]] = {row.dest: row.device for row in PROFILE
 # ---------------------------------------------------------------------------------------------
 # Characters, and objects where CleverTap takes none.
 
-def _is_bad_number(value: Any) -> bool:
+def _is_bad_number(value: object) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
@@ -92,12 +89,12 @@ UNSENDABLE_KEYS: Final = frozenset({"__proto__", "hasOwnProperty"})
 PROFILE_UNSENDABLE_KEYS: Final = frozenset({"_custom"})
 
 
-def join(path: str, key: Any) -> str:
+def join(path: str, key: object) -> str:
     """The name a warning gives ``key`` inside ``path``."""
     return f"{path}.{key}" if path else str(key)
 
 
-def clean_key(raw_key: Any, taken: Container[str], path: str, value: Any, warn: Warn) -> str | None:
+def clean_key(raw_key: object, taken: Container[str], path: str, value: object, warn: Warn) -> str | None:
     """The key as the SDK leaves it, or None (with a warning) when it cannot be sent: it becomes
     empty, it becomes a key already ``taken``, or it is one of :data:`UNSENDABLE_KEYS`."""
     key = sanitize_key(raw_key if isinstance(raw_key, str) else js_string(raw_key))
@@ -113,7 +110,7 @@ def clean_key(raw_key: Any, taken: Container[str], path: str, value: Any, warn: 
     return key
 
 
-def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
+def sanitize_tree(value: object, path: str, warn: Warn) -> JSON:
     """``value`` with every key and string as the SDK leaves them (removeUnsupportedChars).
 
     Keys go through :func:`clean_key`. NaN and infinities become null, as JSON
@@ -128,7 +125,7 @@ def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
         warn(f"{path}: {js_string(value)} sent as null: JSON has no such number")
         return None
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
+        out: JSONObject = {}
         for raw_key, item in value.items():
             if item is MISSING:
                 continue
@@ -145,7 +142,7 @@ def sanitize_tree(value: Any, path: str, warn: Warn) -> Any:
     return sanitize_value(text)
 
 
-def flatten_value(value: Any, path: str, why: str, warn: Warn) -> Any:
+def flatten_value(value: object, path: str, why: str, warn: Warn) -> object:
     """An object or array becomes its compact JSON text, then the character rule applies, so
     ``{"city": "London"}`` is sent as ``{city:London}``; other values are returned as they are."""
     if isinstance(value, (dict, list, tuple)):

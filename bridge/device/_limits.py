@@ -8,8 +8,9 @@ neither changes nor complains about what it is given. Names in comments are the 
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
+from ..core import JSON, JSONArray, JSONObject
 from ._forms import Warn, join, show
 
 __all__ = ["MAX_DEPTH", "MAX_NESTED_KEYS", "MAX_ARRAY_LENGTH", "MAX_TOTAL_KEYS", "limit_nested"]
@@ -21,15 +22,15 @@ MAX_ARRAY_LENGTH: Final = 100
 MAX_TOTAL_KEYS: Final = 100
 
 
-def _empty(value: Any) -> bool:
+def _empty(value: object) -> bool:
     # isNullOrEmpty: null, an empty array, an object without keys.
     return value is None or (isinstance(value, (dict, list)) and not value)
 
 
-def _clean(value: Any, path: str, warn: Warn) -> Any:
+def _clean(value: JSON, path: str, warn: Warn) -> JSON:
     """cleanNullEmptyValues without its depth cut-off: nulls and emptied objects and arrays go."""
     if isinstance(value, dict):
-        out = {}
+        out: JSONObject = {}
         for key, item in value.items():
             item = _clean(item, join(path, key), warn)
             if _empty(item):
@@ -38,7 +39,7 @@ def _clean(value: Any, path: str, warn: Warn) -> Any:
                 out[key] = item
         return out
     if isinstance(value, list):
-        kept = []
+        kept: JSONArray = []
         for index, item in enumerate(value):
             item = _clean(item, f"{path}[{index}]", warn)
             if _empty(item):
@@ -49,8 +50,8 @@ def _clean(value: Any, path: str, warn: Warn) -> Any:
     return value
 
 
-def _limit_object(obj: dict[str, Any], depth: int, path: str, warn: Warn) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _limit_object(obj: JSONObject, depth: int, path: str, warn: Warn) -> JSONObject:
+    out: JSONObject = {}
     nested = 0
     for key, value in obj.items():
         where = join(path, key)
@@ -73,7 +74,7 @@ def _limit_object(obj: dict[str, Any], depth: int, path: str, warn: Warn) -> dic
     return out
 
 
-def _limit_array(items: list[Any], depth: int, path: str, warn: Warn) -> list[Any]:
+def _limit_array(items: JSONArray, depth: int, path: str, warn: Warn) -> JSONArray:
     # validateDepth/validateObjectArrayCount look at the objects directly in an array (one level
     # deeper than the array's key) and at the array's length; arrays inside arrays go unchecked.
     kept = []
@@ -94,10 +95,10 @@ def _limit_array(items: list[Any], depth: int, path: str, warn: Warn) -> list[An
     return kept
 
 
-def _cap_keys(obj: dict[str, Any], budget: list[int], path: str, warn: Warn) -> dict[str, Any]:
+def _cap_keys(obj: JSONObject, budget: list[int], path: str, warn: Warn) -> JSONObject:
     # countTotalKeys counts every key of an object, of its nested objects and of the objects
     # directly in its arrays; the first keys in that order are kept.
-    out: dict[str, Any] = {}
+    out: JSONObject = {}
     for key, value in obj.items():
         where = join(path, key)
         if budget[0] == 0:
@@ -123,7 +124,7 @@ def _cap_keys(obj: dict[str, Any], budget: list[int], path: str, warn: Warn) -> 
     return out
 
 
-def _count_keys(obj: dict[str, Any]) -> int:
+def _count_keys(obj: JSONObject) -> int:
     count = 0
     for value in obj.values():
         count += 1
@@ -134,7 +135,7 @@ def _count_keys(obj: dict[str, Any]) -> int:
     return count
 
 
-def limit_nested(data: dict[str, Any], path: str, warn: Warn) -> dict[str, Any]:
+def limit_nested(data: JSONObject, path: str, warn: Warn) -> JSONObject:
     """Event data the SDK's isObjStructureValid passes unchanged and without an error.
 
     Nulls and empty objects and arrays are removed; objects deeper than 3 levels, a 6th object or
@@ -142,6 +143,7 @@ def limit_nested(data: dict[str, Any], path: str, warn: Warn) -> dict[str, Any]:
     left out, each with a warning.
     """
     cleaned = _clean(data, path, warn)
+    assert isinstance(cleaned, dict)  # an object stays an object
     limited = _limit_object(cleaned, 0, path, warn)
     if _count_keys(limited) > MAX_TOTAL_KEYS:
         limited = _cap_keys(limited, [MAX_TOTAL_KEYS], path, warn)

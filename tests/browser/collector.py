@@ -63,7 +63,7 @@ _PHONE = re.compile(r"\+[0-9]+")
 
 
 def sdk_phone(value: Any) -> Any:
-    # The SDK sends a valid "+digits" Phone string (longer than 8 characters) as a number (device-mode.md §3.14).
+    # The SDK sends a valid "+digits" Phone string (longer than 8 characters) as a number.
     if isinstance(value, str) and _PHONE.fullmatch(value) and len(value) > 8:
         return int(value[1:])
     return value

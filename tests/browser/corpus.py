@@ -1,5 +1,5 @@
 """Messages for the Pyodide-vs-CPython parity test: RudderStack-shaped events with the edge cases the rules
-and the Web SDK's restrictions care about (device-mode.md §3.14), plus malformed ones that must fail the
+and the Web SDK's restrictions care about, plus malformed ones that must fail the
 same way in both interpreters."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ DEST_CONFIG = {
 
 
 def base_message(kind: str, **fields: Any) -> dict[str, Any]:
-    """A v3-shaped message (rudderstack-sdk-contract.md §4) of type ``kind`` with ``fields`` on top."""
+    """A v3-shaped message of type ``kind`` with ``fields`` on top."""
     message: dict[str, Any] = {
         "type": kind,
         "channel": "web",

@@ -93,7 +93,7 @@ def expected_wire(init: list[list[Any]], calls: list[list[Any]]) -> list[dict[st
     """The wire records for the init privacy calls followed by the event calls.
 
     The init calls are pushed before the SDK loads; the SDK merges every queued privacy object into one
-    before it sends (device-mode.md §3.11), so the ct_optout request already carries the queued useIP."""
+    before it sends, so the ct_optout request already carries the queued useIP."""
     merged: dict[str, Any] = {}
     for call in init:
         assert call[0] == "privacy", f"an init call that is not a privacy call: {call!r}"

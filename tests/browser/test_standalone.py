@@ -127,8 +127,7 @@ def _deep(levels: int) -> Any:
     return value
 
 
-# Values the CleverTap Web SDK would drop or rewrite if the emitter passed them through (device-mode.md
-# §3.14): the wire must still equal CPython's calls, i.e. the SDK has nothing left to change.
+# Values the CleverTap Web SDK would drop or rewrite if the emitter passed them through: the wire must still equal CPython's calls, i.e. the SDK has nothing left to change.
 HARD_CALLS: list[list[Any]] = [
     ["identify", "user-hard", {
         "email": "hard@example.com", "firstName": "Zoë", "lastName": "O'Brien \"Q\" \\ 日本 😀",
