@@ -23,10 +23,13 @@ bundle: install-python install-npm
 	$(PY) build.py --settings demo.toml --out $(OUT)
 
 # The pytest benchmarks (-m bench), then the side-by-side page-load benchmark (bench/run.py), which
-# prints its table and writes bench/results.json and bench/timeline.svg. BENCH_ARGS: e.g. --runs 5.
+# prints its table and writes bench/results.json and bench/timeline.svg, then cloud mode's send at
+# CleverTap's concurrency limit (bench/cloud.py, a few minutes; its figures under "cloud" in
+# bench/results.json). BENCH_ARGS: e.g. --runs 5; CLOUD_BENCH_ARGS: e.g. --events 20000.
 bench: install
 	$(PY) -m pytest -m bench -s $(PYTEST_ARGS)
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.cloud $(CLOUD_BENCH_ARGS)
 
 # The browser fuzz test at a larger size: FUZZ_CALLS calls a variant, seed FUZZ_SEED.
 FUZZ_CALLS ?= 20000

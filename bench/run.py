@@ -677,6 +677,11 @@ def _write(args: argparse.Namespace, results: dict[str, Any], runs: list[dict[st
     results.update(summarize(runs, results["config"]["burst"]))
     results["runs"] = runs
     args.out.mkdir(parents=True, exist_ok=True)
+    earlier = args.out / "results.json"
+    if "cloud" not in results and earlier.exists():  # bench/cloud.py's figures stay
+        results["cloud"] = json.loads(earlier.read_text(encoding="utf-8")).get("cloud")
+        if results["cloud"] is None:
+            del results["cloud"]
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_svg(results, args.out / "timeline.svg")
     readme = not args.no_readme and update_readme(ROOT / "README.md", markdown(results))

@@ -1,12 +1,12 @@
 """``clevertap-bridge``: cloud mode from the command line (also ``python -m bridge``).
 
-    clevertap-bridge send EVENTS --settings FILE [--api-url URL] [--failed FILE] [--dry-run]
-    clevertap-bridge delete --settings FILE [--api-url URL] (USER_ID... | --from FILE)
+    clevertap-bridge send EVENTS --settings FILE [--concurrency N] [--failed FILE] [--journal FILE] [--dry-run]
+    clevertap-bridge delete --settings FILE [--concurrency N] (USER_ID... | --from FILE)
 
-The work is :mod:`bridge.pipeline`'s; this module reads the arguments and settings, owns the
-terminal (progress bar, Ctrl-C, summary) and the failed file. Exit status: 0 when everything was
-delivered, 1 when anything is in the failed file, 2 for a usage or settings error (nothing sent).
-The passcode is never printed: dry runs mask it, and no message repeats it.
+The work is :mod:`bridge.cloud._pipeline`'s; this module reads the arguments and settings, opens the
+failed file and the journal, and owns the terminal (progress bar, Ctrl-C, summary). Exit status: 0
+when everything was delivered, 1 when anything is in the failed file, 2 for a usage or settings
+error (nothing sent). The passcode is never printed: dry runs mask it, and no message repeats it.
 """
 
 from __future__ import annotations
@@ -14,19 +14,22 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import json
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
 
-from .cloud import MAX_BATCH_RECORDS, Deleter, RetryPolicy, Tally, Uploader, cloud_config
-from .core import Settings, load_settings
-from .errors import SettingsError
+from .cloud import MAX_BATCH_RECORDS, Deleter, Options, RetryPolicy, Tally, Uploader, cloud_config
+from .cloud._deletion import DELETE_BATCH_SIZE
+from .cloud._failed import FailedFile, default_failed, lines_in
+from .cloud._journal import InputHash, Journal, Resume, read_journal
+from .cloud._pipeline import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, Expand
+from .cloud._summary import summary
+from .core import JSONObject, Settings, load_settings
+from .errors import SettingsError, UsageError
 
 __all__ = ["main", "build_parser"]
 
@@ -34,10 +37,6 @@ PROG = "clevertap-bridge"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # The backoff's ceiling: 0.5 s doubled reaches it at the seventh try, so 8 retries span about 1.5 minutes.
 MAX_BACKOFF = 30.0
-
-
-class UsageError(Exception):
-    """A bad argument or setting, found before anything is sent: one line, exit status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a request that timed out may have been processed: send it again (default; at least once) "
                               "or put its messages in the failed file (at most once)")
         sub.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+        sub.add_argument("--concurrency", type=_concurrency, default=DEFAULT_CONCURRENCY, metavar="N",
+                         help=f"requests in flight at once, 1 to {MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY}): "
+                              f"CleverTap allows {MAX_CONCURRENCY} concurrent requests per account, and "
+                              f"{DEFAULT_CONCURRENCY} gets about {DEFAULT_CONCURRENCY} times the throughput of one "
+                              "while leaving room for the account's other senders; a user's records keep their order")
+        sub.add_argument("--journal", metavar="FILE",
+                         help="where settled input lines are recorded, so that a killed run resumes where it was "
+                              "(default: beside the failed file, <failed>.journal, or <input>.journal without --failed); "
+                              "a file input only, since "
+                              "standard input cannot be resumed")
 
     send = commands.add_parser("send", help="send a JSON-lines file of RudderStack messages to CleverTap's upload API")
     send.add_argument("events", metavar="EVENTS", help="JSON lines of RudderStack messages, or - for standard input")
@@ -87,6 +96,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _concurrency(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"{text!r} is not between 1 and {MAX_CONCURRENCY} (CleverTap's limit per account)")
+    return value
+
+
 def _batch_size(text: str) -> int:
     value = int(text)
     if not 1 <= value <= MAX_BATCH_RECORDS:
@@ -111,59 +127,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _default_failed(base: str) -> Path:
-    # Never overwrite an earlier run's failures: the first free name wins.
-    path = Path(base)
-    counter = 1
-    while path.exists():
-        path = Path(f"{base.removesuffix('.jsonl')}-{counter}.jsonl")
-        counter += 1
-    return path
-
-
-class FailedFile:
-    """The failed file, opened at the first failure (an explicit path is emptied at the start)."""
-
-    def __init__(self, path: Path, explicit: bool, sources: list[Path]) -> None:
-        self.path = path
-        self.lines = 0
-        self._fh: IO[str] | None = None
-        resolved = path.resolve()
-        if any(source.resolve() == resolved for source in sources):
-            raise UsageError(f"--failed: {path} is the input being read; name another file")
-        directory = resolved.parent
-        if not directory.is_dir() or not os.access(directory, os.W_OK):
-            raise UsageError(f"--failed: cannot write {path}: {directory} is not a writable folder")
-        if explicit:
-            self._open()
-
-    def _open(self) -> IO[str]:
-        if self._fh is None:
-            try:
-                self._fh = self.path.open("w", encoding="utf-8")
-            except OSError as error:
-                raise UsageError(f"--failed: cannot write {self.path}: {error.strerror or error}") from None
-        return self._fh
-
-    def write(self, entry: dict[str, Any]) -> None:
-        self._open().write(json.dumps(entry, ensure_ascii=False, separators=(", ", ": ")) + "\n")
-        self.lines += 1
-
-    def flush(self) -> None:
-        if self._fh is not None:
-            self._fh.flush()
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-
-
-def _dry_run_failure(entry: dict[str, Any]) -> None:
+def _dry_run_failure(entries: Sequence[JSONObject]) -> None:
     # A dry run writes no file: each message that would fail is named on stderr instead.
-    where = f"line {entry['line']}" if "line" in entry else f"user {entry.get('userId')!r}"
-    status = entry.get("status", entry.get("code"))
-    print(f"{PROG}: {where}: would fail: {entry['reason']}" + (f" (status {status})" if status is not None else ""),
-          file=sys.stderr)
+    for entry in entries:
+        where = f"line {entry['line']}" if "line" in entry else f"user {entry.get('userId')!r}"
+        status = entry.get("status", entry.get("code"))
+        print(f"{PROG}: {where}: would fail: {entry['reason']}" + (f" (status {status})" if status is not None else ""),
+              file=sys.stderr)
 
 
 def _lines(path: str, files: contextlib.ExitStack) -> tuple[Iterator[bytes], int | None, Path | None]:
@@ -178,23 +148,6 @@ def _lines(path: str, files: contextlib.ExitStack) -> tuple[Iterator[bytes], int
     return iter(fh), size, Path(path)
 
 
-def _ids(lines: Iterator[bytes]) -> Iterator[str]:
-    # One id a line; a failed-file line ({"userId": ..., "reason": ...}) gives back its id.
-    for raw in lines:
-        text = raw.decode("utf-8", "replace").strip()
-        if not text:
-            continue
-        if text.startswith("{"):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                value = None
-            if isinstance(value, dict) and isinstance(value.get("userId"), str) and value["userId"]:
-                yield value["userId"]
-                continue
-        yield text
-
-
 # -- the terminal ---------------------------------------------------------------------------------------
 
 class _CtrlC:
@@ -203,7 +156,7 @@ class _CtrlC:
     def __init__(self) -> None:
         self.requested = False
         self._installed = False
-        self._previous: Any = None
+        self._previous: Callable[[int, FrameType | None], object] | int | signal.Handlers | None = None
 
     def __call__(self) -> bool:
         return self.requested
@@ -227,12 +180,19 @@ class _CtrlC:
 
 @contextlib.contextmanager
 def _progress_bar(enabled: bool, total: int | None, unit: str) -> Iterator[Callable[[Tally], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; rich is imported only then."""
+    """A rich progress bar on stderr when it is a terminal; rich is imported only then.
+
+    rich is the ``progress`` extra: without it the run goes on with no bar (the summary says the rest).
+    """
     if not enabled:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    try:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+    except ImportError:
+        yield None
+        return
 
     progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                         console=Console(stderr=True), transient=True)
@@ -245,100 +205,128 @@ def _progress_bar(enabled: bool, total: int | None, unit: str) -> Iterator[Calla
         yield update
 
 
-def _summary(command: str, tally: Tally, failed: FailedFile | None, dry_run: bool) -> str:
-    noun = "messages" if command == "send" else "user ids"
-    rows = [
-        (f"{noun} read", tally.messages, ""),
-        (("records to send" if dry_run else "records sent") if command == "send" else
-         ("ids to delete" if dry_run else "ids deleted"), tally.sent,
-         "(dry run: nothing sent)" if dry_run else ""),
-        ("requests", tally.requests, f"({tally.retries} retries)" if not dry_run else ""),
-    ]
-    if command == "send":
-        rows += [("rejected", tally.rejected, "messages the mapping refused"),
-                 ("unprocessed", tally.unprocessed, "records CleverTap skipped")]
-    rows += [("failed", tally.failed, "records of requests that failed" if command == "send" else "ids in requests that failed"),
-             ("not sent", tally.not_sent, f"{noun} left when the run stopped")]
-    width = max(len(name) for name, _, _ in rows)
-    lines = [f"{PROG} {command}: " + (f"stopped: {tally.stopped}" if tally.stopped else "done")]
-    lines += [f"  {name:<{width}}  {value:>9}  {note}".rstrip() for name, value, note in rows]
-    if failed is not None and failed.lines:
-        lines.append(f"  {'failed file':<{width}}  {failed.path} ({failed.lines} lines)")
-    elif failed is not None:
-        lines.append(f"  {'failed file':<{width}}  none: nothing failed")
-    return "\n".join(lines)
-
-
 # -- commands ------------------------------------------------------------------------------------------
 
-def _options(args: argparse.Namespace, stop: _CtrlC, on_failure: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    return {
-        "on_failure": on_failure,
-        "policy": RetryPolicy(retries=args.retries, backoff=args.backoff, max_backoff=min(MAX_BACKOFF, args.max_wait),
-                              jitter=0.5, max_retry_after=args.max_wait),
-        "stop": stop,
-        "retry_timeouts": args.on_timeout == "retry",
-        "timeout": args.timeout,
-        "dry_run": sys.stdout if args.dry_run else None,
-    }
+def _options(args: argparse.Namespace, stop: _CtrlC, on_failure: Callable[[Sequence[JSONObject]], None],
+             settings: Settings) -> Options:
+    return Options(
+        on_failure=on_failure,
+        policy=RetryPolicy(retries=args.retries, backoff=args.backoff, max_backoff=min(MAX_BACKOFF, args.max_wait),
+                           jitter=0.5, max_retry_after=args.max_wait),
+        stop=stop,
+        retry_timeouts=args.on_timeout == "retry",
+        timeout=args.timeout,
+        concurrency=args.concurrency,
+        batch_size=getattr(args, "batch_size", DELETE_BATCH_SIZE),
+        dry_run=sys.stdout if args.dry_run else None,
+        base_url=settings.api_url,
+    )
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, expand: Expand | None = None) -> int:
     with contextlib.ExitStack() as files:
-        return _run_with(args, files)
+        return _run_with(args, files, expand)
 
 
-def _run_with(args: argparse.Namespace, files: contextlib.ExitStack) -> int:
+def _journal_for(args: argparse.Namespace, source: Path | None, failed_default: str,
+                 files: contextlib.ExitStack) -> tuple[Path | None, Resume | None]:
+    """The journal's path and, when it exists, what the earlier run settled (refused for other input)."""
+    if source is None:
+        if args.journal is not None:
+            raise UsageError("--journal: standard input cannot be resumed; give the input as a file")
+        return None, None
+    # Beside the failed file: <failed>.journal when it is named, else <input>.journal.
+    default = f"{args.failed}.journal" if args.failed else f"{failed_default}.journal"
+    path = Path(args.journal) if args.journal is not None else Path(default)
+    if path.resolve() == source.resolve():
+        raise UsageError(f"--journal: {path} is the input being read; name another file")
+    if not path.exists() or path.stat().st_size == 0:
+        return path, None
+    return path, read_journal(path, source, args.command)
+
+
+def _run_with(args: argparse.Namespace, files: contextlib.ExitStack, expand: Expand | None) -> int:
     settings = _settings(args)
     config = cloud_config(settings)
     if args.command == "send":
         lines, total, source = _lines(args.events, files)
-        default = f"{args.events}.failed.jsonl" if source is not None else "clevertap-failed.jsonl"
+        base = args.events if source is not None else "clevertap"
+        default = f"{base}.failed.jsonl" if source is not None else "clevertap-failed.jsonl"
         unit = "bytes"
     else:
         if bool(args.user_ids) == (args.from_file is not None):
             raise UsageError("delete: give user ids or --from FILE (one of the two)")
         if args.from_file is not None:
-            raw, _, source = _lines(args.from_file, files)
-            ids: Iterator[str] = _ids(raw)
+            lines, _, source = _lines(args.from_file, files)
+            base = args.from_file if source is not None else "clevertap-delete"
             total, unit = None, "ids"  # the number of ids in a file is not known before reading it
-            default = f"{args.from_file}.failed.jsonl" if source is not None else "clevertap-delete-failed.jsonl"
         else:
-            ids, total, source, unit = iter(args.user_ids), len(args.user_ids), None, "ids"
-            default = "clevertap-delete-failed.jsonl"
+            lines = iter([(user_id + "\n").encode("utf-8") for user_id in args.user_ids])
+            total, source, unit, base = len(args.user_ids), None, "ids", "clevertap-delete"
+        default = f"{base}.failed.jsonl" if args.from_file is not None and source is not None else \
+            "clevertap-delete-failed.jsonl"
+    journal_path: Path | None = None
+    resume: Resume | None = None
+    if not args.dry_run and source is not None:
+        journal_path, resume = _journal_for(args, source, base, files)
+    elif args.journal is not None and source is None:
+        raise UsageError("--journal: standard input cannot be resumed; give the input as a file")
     failed: FailedFile | None = None
     if not args.dry_run:
-        failed = FailedFile(Path(args.failed) if args.failed else _default_failed(default), bool(args.failed),
-                            [source] if source is not None else [])
-    sink: Callable[[dict[str, Any]], None] = failed.write if failed is not None else _dry_run_failure
+        if resume is not None and resume.failed is not None:
+            if args.failed is not None and Path(args.failed).resolve() != Path(resume.failed).resolve():
+                raise UsageError(f"--failed: the journal {journal_path} resumes a run whose failed file is "
+                                 f"{resume.failed}; give that one or name another journal")
+            failed = FailedFile(Path(resume.failed), True, [source] if source is not None else [], append=True)
+            for line in lines_in(failed.path):  # written, so settled, even if the journal had not said so yet
+                resume.settled.add(line)
+        else:
+            failed = FailedFile(Path(args.failed) if args.failed else default_failed(default), bool(args.failed),
+                                [source] if source is not None else [])
+    source_hash = InputHash()
+    journal: Journal | None = None
+    if journal_path is not None:
+        journal = Journal(journal_path, command=args.command, input_name=str(source),
+                          failed=str(failed.path) if failed is not None else None, fresh=resume is None,
+                          source_hash=source_hash)
+        files.callback(journal.close)
+    sink: Callable[[Sequence[JSONObject]], None] = failed.write if failed is not None else _dry_run_failure
     show = not args.no_progress and not args.dry_run and sys.stderr.isatty()
+    if source is None and not args.dry_run and args.command == "send":
+        print(f"{PROG}: standard input cannot be resumed: no journal is kept, a killed run sends everything again",
+              file=sys.stderr)
     with _CtrlC() as stop, _progress_bar(show, total, unit) as bar:
         def progress(tally: Tally) -> None:
-            if failed is not None:
-                failed.flush()
             if bar is not None:
                 bar(tally)
 
-        options = _options(args, stop, sink) | {"progress": progress}
+        options = dataclasses.replace(_options(args, stop, sink, settings), progress=progress, journal=journal,
+                                      resume=resume, source_hash=source_hash, expand=expand)
         try:
             if args.command == "send":
-                tally = Uploader(config, base_url=settings.api_url, batch_size=args.batch_size, **options).run(lines)
+                tally = Uploader(config, options).run(lines)
             else:
-                tally = Deleter(config, base_url=settings.api_url, **options).run(ids)
+                tally = Deleter(config, options).run(lines)
+        except SettingsError as error:
+            raise UsageError(str(error)) from None
         finally:
             if failed is not None:
                 failed.close()
     if stop.requested and not tally.stopped:
         tally.stopped = "interrupted after the last request had been answered"
-    print(_summary(args.command, tally, failed, args.dry_run), file=sys.stderr)
+    print(summary(PROG, args.command, tally, str(failed.path) if failed is not None else None,
+                  failed.lines if failed is not None else 0, args.dry_run), file=sys.stderr)
     return EXIT_FAILED if tally.failed_lines else EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 delivered, 1 something failed, 2 usage or settings)."""
+def main(argv: list[str] | None = None, *, expand: Expand | None = None) -> int:
+    """Run the command line; returns the exit status (0 delivered, 1 something failed, 2 usage or settings).
+
+    ``expand`` is the transformation step run on each message before the mapping (see
+    :data:`bridge.cloud.Expand`)."""
     args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        return _run(args, expand)
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from .cloud._delivery import (
+    Answer,
     BatchReport,
     HttpRequest,
     HttpResponse,
+    PooledTransport,
     RetryPolicy,
     Transport,
     TransportError,
+    classify,
     delete_users,
+    deliver,
     retry_after_seconds,
     retryable_status,
     send,
@@ -23,6 +27,10 @@ __all__ = [
     "TransportError",
     "Transport",
     "urllib_transport",
+    "PooledTransport",
+    "Answer",
+    "classify",
+    "deliver",
     "BatchReport",
     "RetryPolicy",
     "retry_after_seconds",

@@ -8,6 +8,8 @@
      ├── DeliveryError                4xx/5xx  CleverTap's REST API refused or failed a request
      ├── TransportError                    no HTTP answer at all (refused, DNS, timeout): retried
      ├── BadRequest                        the worker got a malformed request: a bug in the JavaScript
+     ├── UsageError                        the command line: a bad argument or setting, found before anything is sent
+     │    └── JournalError                 a journal that does not belong to this input (or cannot be read)
      └── BuildError                        the bundle cannot be built from this checkout
 
     JsSyntaxError (ValueError)        JavaScript's SyntaxError from JSON.parse, worded as V8 words
@@ -28,6 +30,8 @@ __all__ = [
     "DeliveryError",
     "TransportError",
     "BadRequest",
+    "UsageError",
+    "JournalError",
     "BuildError",
     "JsSyntaxError",
 ]
@@ -102,6 +106,17 @@ class TransportError(BridgeError):
 
 class BadRequest(BridgeError):
     """A worker request is malformed (not the event): a bug in the JavaScript side."""
+
+
+class UsageError(BridgeError):
+    """A bad argument or setting, found before anything is sent: one line, exit status 2."""
+
+
+class JournalError(UsageError):
+    """A ``--journal`` that cannot be used for this run: written for other input, or unreadable.
+
+    Resuming with it would skip lines of the wrong input, so nothing is sent.
+    """
 
 
 class BuildError(BridgeError):

@@ -21,6 +21,12 @@ The fault for request number k (0-based, in arrival order) is ``faults(k)``:
               after a timeout duplicates (at-least-once), which the tests show explicitly
 ``hold``      wait until ``release`` is set, then answer as ``ok`` (``held`` is set on arrival)
 ``400``, ``401``            that status with CleverTap's failure body, nothing processed
+
+``latency`` seconds pass before each answer, and with ``cap`` at most that many requests are
+served at once: one more is answered 429 "Too many concurrent requests" at once, as CleverTap
+answers an account's 16th concurrent request. ``peak`` is the most served at once.
+
+:class:`LoopbackServer` is the same server with a scripted ``answer`` instead (conformance tests).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeCleverTap", "every_nth"]
+__all__ = ["FakeCleverTap", "LoopbackServer", "every_nth"]
 
 
 def every_nth(pattern: dict[int, str], period: int) -> Callable[[int], str]:
@@ -49,8 +55,16 @@ _INVALID_EVENT = re.compile(r"!")
 
 class FakeCleverTap:
     def __init__(self, faults: Callable[[int], str] = lambda k: "ok", *, retry_after: str = "0",
-                 retry_after_date: bool = False, slow_cap: float = 10.0) -> None:
+                 retry_after_date: bool = False, slow_cap: float = 10.0, latency: float = 0.0, cap: int | None = None,
+                 answer: Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]] | None = None) -> None:
         self.faults = faults
+        self.latency = latency
+        self.cap = cap
+        self.answer = answer
+        self.received: list[dict[str, Any]] = []  # with ``answer``: every request, parsed
+        self.refused_for_concurrency = 0
+        self.peak = 0
+        self._serving = 0
         self.retry_after = retry_after
         self.retry_after_date = retry_after_date
         self.slow_cap = slow_cap
@@ -67,10 +81,41 @@ class FakeCleverTap:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # or each answer waits for the client's delayed ACK (40 ms)
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                if len(raw) < length:  # the client died mid-request (a kill): nothing arrived
+                    self.close_connection = True
+                    return
                 body = json.loads(raw.decode("utf-8"))
+                if fake.answer is not None:
+                    request = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                    with fake._lock:
+                        fake.received.append(request)
+                        fake._count += 1
+                    self._answer(*fake.answer(request))
+                    return
+                with fake._lock:
+                    over = fake.cap is not None and fake._serving >= fake.cap
+                    if over:
+                        fake.refused_for_concurrency += 1
+                    else:
+                        fake._serving += 1
+                        fake.peak = max(fake.peak, fake._serving)
+                if over:
+                    self._answer(429, {"status": "fail", "error": "Too many concurrent requests", "code": 429})
+                    return
+                try:
+                    if fake.latency:
+                        time.sleep(fake.latency)
+                    self._serve(body)
+                finally:
+                    with fake._lock:
+                        fake._serving -= 1
+
+            def _serve(self, body: Any) -> None:
                 with fake._lock:
                     number = fake._count
                     fake._count += 1
@@ -115,7 +160,13 @@ class FakeCleverTap:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client killed mid-answer resets the connection: expected in the kill tests
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     def _wait_for_client(self, connection: socket.socket) -> None:
@@ -169,3 +220,38 @@ class FakeCleverTap:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+class LoopbackServer(FakeCleverTap):
+    """The fake with a scripted answer: ``answer(request)`` gets ``{"path", "headers" (lower-cased),
+    "body" (parsed JSON)}`` and returns ``(status, json_body, extra_headers)``; ``requests`` lists them."""
+
+    def __init__(self, answer: Callable[[dict[str, Any]], tuple[int, Any, dict[str, str]]]) -> None:
+        super().__init__(answer=answer)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        return self.received
+
+    def __enter__(self) -> LoopbackServer:
+        super().__enter__()
+        return self
+
+
+def _serve_until_stdin_closes() -> None:
+    """``python tests/fake_clevertap.py LATENCY CAP``: serve on a free port (printed first), then, once
+    standard input closes, print what was processed as JSON: the bench's CleverTap in a process of its own."""
+    import sys
+    from collections import Counter
+
+    latency, cap = float(sys.argv[1]), int(sys.argv[2])
+    with FakeCleverTap(latency=latency, cap=cap) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+        counts = Counter(json.dumps(record, sort_keys=True) for record in server.accepted)
+        print(json.dumps({"accepted": len(server.accepted), "distinct": len(counts), "requests": server.requests,
+                          "refused_for_concurrency": server.refused_for_concurrency, "peak": server.peak}), flush=True)
+
+
+if __name__ == "__main__":
+    _serve_until_stdin_closes()

@@ -21,7 +21,7 @@ from cloud_events import MIX, as_sent, message
 from conftest import BENCH_SETTINGS
 
 from bridge.cloud import transform
-from bridge.cloud._pipeline import Tally, Uploader
+from bridge.cloud._pipeline import Options, Tally, Uploader
 from bridge.delivery import HttpRequest, HttpResponse
 from bridge.errors import EventError
 
@@ -40,7 +40,7 @@ def instant(request: HttpRequest) -> HttpResponse:
 
 
 def stream(source: Iterator[bytes] | list[bytes]) -> Tally:
-    return Uploader(CONFIG, transport=instant, on_failure=lambda entry: None).run(source)
+    return Uploader(CONFIG, Options(transport=instant)).run(source)
 
 
 def test_cloud_transform_and_batch_throughput_and_memory() -> None:

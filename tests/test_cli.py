@@ -9,23 +9,26 @@ fault, kept to a few.
 
 from __future__ import annotations
 
+import _thread
 import io
 import json
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from cloud_events import message
 from fake_clevertap import FakeCleverTap, every_nth
 
 from bridge.cli import main
-from bridge.cloud import transform
+from bridge.cloud import Options, transform
 from bridge.cloud._pipeline import Uploader, match_unprocessed
+from bridge.core import JSON
 from bridge.delivery import HttpRequest, HttpResponse, RetryPolicy, retry_after_seconds
 from bridge.errors import EventError
 
@@ -85,14 +88,18 @@ def key(record: Any) -> str:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    code = main([str(a) for a in args])
+    # One request at a time unless a test asks for more: these tests count and order requests.
+    argv = [str(a) for a in args] + ([] if "--concurrency" in args else ["--concurrency", "1"])
+    code = main(argv)
     out, err = capsys.readouterr()
     assert PASSCODE not in out and PASSCODE not in err  # never printed, whatever happened
     return code, out, err
 
 
 def failed_lines(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    """The failed file's entries in input order (it is written in the order lines settle)."""
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return sorted(entries, key=lambda entry: entry.get("line") or 0)
 
 
 def summary_value(err: str, name: str) -> int:
@@ -227,7 +234,8 @@ def test_401_stops_the_run_and_nothing_after_it_is_lost(tmp_path: Path, capsys: 
     assert [entry["message"] for entry in lines] == messages
     assert lines[0]["status"] == 401 and lines[2]["reason"].startswith("not sent: CleverTap refused the account's credentials")
     assert "stopped: CleverTap refused the account's credentials (HTTP 401)" in err
-    assert summary_value(err, "not sent") == 8
+    # Read ahead of the refused request: a line the mapping refuses is rejected, every other one not sent.
+    assert summary_value(err, "not sent") + summary_value(err, "rejected") == 8
 
 
 def test_bounded_retries_then_the_last_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -333,8 +341,9 @@ def test_input_is_read_lazily_one_batch_ahead() -> None:
         seen_at_first_request.append(consumed)
         return HttpResponse(200, b'{"status": "success", "processed": 1000, "unprocessed": []}')
 
-    tally = Uploader(CONFIG, transport=transport, on_failure=lambda entry: None).run(lines())
-    assert seen_at_first_request == [1001, 2001, 3001, 4001, 5000]  # the message that did not fit, then the send
+    tally = Uploader(CONFIG, Options(transport=transport)).run(lines())
+    # The lane holds the batch on the wire, one waiting and one being filled: never more is read.
+    assert all(seen <= (index + 3) * 1000 + 1 for index, seen in enumerate(seen_at_first_request))
     assert (tally.sent, tally.requests) == (5000, 5)
 
 
@@ -346,7 +355,7 @@ def test_unprocessed_entries_are_matched_by_number_then_by_the_echoed_record() -
         {"code": 511, "error": "no number", "record": {"n": 99}},
         "not an entry",
     ]
-    matched, unmatched = match_unprocessed(entries, records)
+    matched, unmatched = match_unprocessed(cast(list[JSON], entries), records)
     assert {index: entry["code"] for index, entry in matched.items()} == {1: 509, 3: 510}
     assert unmatched == [entries[2], "not an entry"]
 
@@ -443,7 +452,9 @@ def test_ctrl_c_stops_after_the_request_in_flight_and_loses_nothing(tmp_path: Pa
     with FakeCleverTap(lambda k: "hold" if k == 1 else "ok") as server:
         process = subprocess.Popen(
             [sys.executable, "-m", "bridge", "send", str(events), "--settings", str(settings_file(tmp_path)),
-             "--api-url", server.base_url, "--failed", str(failed), "--batch-size", "100", *FAST],
+             "--api-url", server.base_url, "--failed", str(failed), "--batch-size", "100", "--concurrency", "1",
+             # a timeout long enough that the held answer never times out on a busy machine
+             *FAST[:-2], "--timeout", "60"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             assert server.held.wait(60), "the second request never arrived"
@@ -460,7 +471,7 @@ def test_ctrl_c_stops_after_the_request_in_flight_and_loses_nothing(tmp_path: Pa
     assert process.returncode == 1, err
     assert PASSCODE not in out + err
     assert "stopping after the request in flight" in err and "stopped: interrupted" in err
-    assert [fault for _, fault, _ in server.log] == ["ok", "hold"] and len(server.accepted) == 200
+    assert [fault for _, fault, _ in server.log] == ["ok", "hold"] and len(server.accepted) == 200, (server.log, err)
     assert [key(r) for r in server.accepted] == [key(r) for r in records[:200]] and not refused
     lines = failed_lines(failed)
     # Lines 1-200 were sent, and every later line is in the failed file as not sent: nothing lost, nothing twice.
@@ -484,31 +495,36 @@ def test_a_stop_between_tries_fails_the_batch_as_not_sent() -> None:
         stop = True  # Ctrl-C while this request is on the wire
         return HttpResponse(503, b'{"status": "fail", "error": "busy"}')
 
-    tally = Uploader(CONFIG, transport=transport, on_failure=failures.append, stop=lambda: stop, batch_size=2,
-                     policy=RetryPolicy(retries=5, backoff=0)).run(track_lines(5))
+    tally = Uploader(CONFIG, Options(transport=transport, on_failure=failures.extend, stop=lambda: stop, batch_size=2,
+                                     policy=RetryPolicy(retries=5, backoff=0))).run(track_lines(5))
     assert (tally.requests, tally.retries, tally.sent, tally.not_sent, tally.stopped) == (1, 0, 0, 5, "interrupted")
-    assert [f["line"] for f in failures] == [1, 2, 3, 4, 5]
+    assert sorted(f["line"] for f in failures) == [1, 2, 3, 4, 5]
+    failures.sort(key=lambda f: f["line"])
     assert failures[0]["reason"] == "not sent: interrupted (HTTP 503 after 1 try: busy)" and failures[0]["status"] == 503
     assert {f["reason"] for f in failures[2:]} == {"not sent: interrupted"}
 
 
 def test_a_second_ctrl_c_stops_at_once_and_names_the_batch_on_the_wire() -> None:
     failures: list[dict[str, Any]] = []
-    answers = iter([HttpResponse(200, b'{"status": "success"}')])
+    answered = 0
+    release = threading.Event()
 
     def transport(request: HttpRequest) -> HttpResponse:
-        answer = next(answers, None)
-        if answer is None:
-            raise KeyboardInterrupt
-        return answer
+        nonlocal answered
+        if answered == 0:
+            answered += 1
+            return HttpResponse(200, b'{"status": "success"}')
+        _thread.interrupt_main()  # the second Ctrl-C arrives while this request is on the wire
+        release.wait(5)
+        return HttpResponse(200, b'{"status": "success"}')
 
-    tally = Uploader(CONFIG, transport=transport, on_failure=failures.append, batch_size=2).run(track_lines(7))
-    assert tally.sent == 2 and tally.stopped == "aborted; input after line 5 was not read"
-    assert [(f["line"], f["reason"]) for f in failures] == [
-        (3, "interrupted while in flight: CleverTap may have processed it"),
-        (4, "interrupted while in flight: CleverTap may have processed it"),
-        (5, "not sent: interrupted"),
-    ]
+    tally = Uploader(CONFIG, Options(transport=transport, on_failure=failures.extend, batch_size=2)).run(track_lines(7))
+    release.set()
+    assert tally.sent == 2 and tally.stopped == f"aborted; input after line {tally.last_line} was not read"
+    by_line = {f["line"]: f["reason"] for f in failures}
+    assert len(by_line) == len(failures) and set(by_line) == set(range(3, tally.last_line + 1))
+    assert by_line[3] == by_line[4] == "interrupted while in flight: CleverTap may have processed it"
+    assert {by_line[line] for line in range(5, tally.last_line + 1)} <= {"not sent: interrupted"}
 
 
 def test_the_command_line_stays_out_of_the_browser_wheel() -> None:
@@ -525,7 +541,7 @@ def test_a_2xx_that_says_fail_is_not_a_deletion() -> None:
 
     failures: list[dict[str, Any]] = []
     answers = iter([HttpResponse(200, b'{"status": "success"}'), HttpResponse(200, b'{"status": "fail", "error": "no", "code": 7}')])
-    tally = Deleter(CONFIG, transport=lambda request: next(answers), on_failure=failures.append).run(
-        [f"u{i}" for i in range(150)])
+    tally = Deleter(CONFIG, Options(transport=lambda request: next(answers), on_failure=failures.extend,
+                                    batch_size=100)).run([f"u{i}" for i in range(150)])
     assert (tally.sent, tally.failed, tally.requests) == (100, 50, 2)
-    assert failures[0] == {"userId": "u100", "reason": "CleverTap answered fail: no", "status": 200, "code": 7}
+    assert failures[0] == {"userId": "u100", "reason": "CleverTap answered fail: no", "status": 200, "code": 7, "line": 101}

@@ -1,4 +1,4 @@
-"""bridge.delivery: response handling, retries, user deletion.
+"""bridge.delivery: response handling (docs/cloud-mode.md), retries, user deletion.
 
 Most tests inject a transport; the rest send real HTTP to a loopback server (never off 127.0.0.1).
 """
@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from cloud_support import LoopbackServer
 from conftest import DASHBOARD_CONFIG
+from fake_clevertap import LoopbackServer
 
 from bridge.cloud import route, transform
 from bridge.delivery import (

@@ -12,8 +12,10 @@ as :mod:`bridge.delivery`).
     _upload     one message: the processor step (transform)
     _router     many messages: batches of 1000 records, then the errors (route)
     _deletion   the user-deletion requests (plan_user_deletion)
-    _delivery   sending them, with bounded retries (send, delete_users)
-    _pipeline   the command line's streaming, per-record delivery (Uploader, Deleter)
+    _delivery   sending: the one retry loop and response classifier (send, delete_users, deliver, classify)
+    _pipeline   the command line's streaming delivery (Uploader, Deleter, Options, the Expand hook)
+    _input      reading input lines;  _lanes  batching into per-user lanes
+    _journal    the resumable record of settled lines;  _failed  the failed file;  _summary  the tally
     _jsdate     V8's Date.parse, which only cloud mode's ts conversion needs
 
 Example::
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from ._deletion import DELETE_BATCH_SIZE, plan_user_deletion
 from ._delivery import RetryPolicy, delete_users, send
-from ._pipeline import Deleter, Tally, Uploader, cloud_config
+from ._pipeline import Deleter, Expand, Expansion, Options, Tally, Uploader, cloud_config
 from ._router import MAX_BATCH_RECORDS, route
 from ._upload import (
     convert_ts,
@@ -51,6 +53,9 @@ __all__ = [
     "delete_users",
     "RetryPolicy",
     "Uploader",
+    "Options",
+    "Expand",
+    "Expansion",
     "Deleter",
     "Tally",
     "cloud_config",
