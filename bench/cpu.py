@@ -1,8 +1,8 @@
 """CPU time of Chromium's threads, read from Linux ``/proc``: how much work the page's main thread and the
 bridge's worker did during a burst, whatever the worker's protocol (no hook in the bundle needed).
 
-Chromium names a dedicated worker's thread ``DedicatedWorker thread`` (``comm`` keeps 15 characters) and a
-renderer's main thread is its first thread. ``schedstat`` gives nanoseconds; ``stat`` (clock ticks) is the
+Chromium names a dedicated worker's thread ``DedicatedWorker thread`` and a shared one's ``SharedWorker
+thread`` (``comm`` keeps 15 characters); a renderer's main thread is its first thread. ``schedstat`` gives nanoseconds; ``stat`` (clock ticks) is the
 fallback. Off Linux every figure is None.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 __all__ = ["ThreadTimes", "browser_pid", "thread_times"]
 
 PROC = Path("/proc")
-WORKER_THREAD = "DedicatedWorker"
+# Thread names (comm keeps 15 characters): the bridge's worker, dedicated or (Chromium) shared by the site's tabs.
+WORKER_THREADS = ("DedicatedWorker", "SharedWorker th")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,6 @@ def thread_times(root: int | None) -> ThreadTimes | None:
                 continue
             if task.name == str(pid):
                 main[pid] = seconds
-            elif name.startswith(WORKER_THREAD):
+            elif name.startswith(WORKER_THREADS):
                 workers[int(task.name)] = seconds
     return ThreadTimes(main, workers)

@@ -50,7 +50,7 @@ from .cpu import ThreadTimes, browser_pid, thread_times
 from .site import SITE_HOST, BenchServer, Logged, host_resolver_rules, is_bench_host, make_certificate
 from .timeline import write_svg
 
-__all__ = ["main", "VARIANTS", "TARGETS", "summarize", "table", "markdown", "update_readme"]
+__all__ = ["main", "VARIANTS", "TARGETS", "summarize", "table", "markdown", "readme_block", "update_readme"]
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -60,6 +60,13 @@ CLEVERTAP_SDK = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
 
 VARIANTS = ("direct", "bridge", "standalone")
 VIEWS = ("cold", "warm")
+# Chromium's network emulation (CDP Network.emulateNetworkConditions): latency is the round trip in ms,
+# throughputs in bytes per second. "cable": 10 Mbit/s down, 40 ms; "mobile": Lighthouse's slow 4G.
+NETWORKS: dict[str, dict[str, float]] = {
+    "cable": {"latency": 40, "downloadThroughput": 10e6 / 8, "uploadThroughput": 5e6 / 8},
+    "mobile": {"latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 0.75e6 / 8},
+}
+MEMORY_SETTLE_MS = 1500  # after a load, before reading the browser's memory: the boot's garbage settles
 WRITE_KEY = "BENCH_WRITE_KEY"
 BURST_EVENT = "Bench Burst"
 LOAD_TIMEOUT_S = 120.0
@@ -149,12 +156,13 @@ def _category(entry: Logged) -> str:
     return "page"
 
 
-def load_page(site: Site, visitor: Visitor, variant: str, view: str) -> dict[str, Any]:
-    """Navigate to the variant's page and wait until its calls are on CleverTap's wire; the load's figures."""
+def load_page(site: Site, visitor: Visitor, variant: str, view: str, page: Any = None) -> dict[str, Any]:
+    """Navigate to the variant's page (in ``page``, by default the visitor's first tab) and wait until its
+    calls are on CleverTap's wire; the load's figures."""
     server = site.server
     server.collector = Collector()
     mark = server.mark()
-    page = visitor.page
+    page = page or visitor.page
     page.goto(site.page_url(variant, view), wait_until="commit")
     deadline = time.monotonic() + LOAD_TIMEOUT_S
     polls = 0
@@ -173,7 +181,7 @@ def load_page(site: Site, visitor: Visitor, variant: str, view: str) -> dict[str
         """() => {
           const nav = performance.getEntriesByType('navigation')[0];
           return {timeOrigin: performance.timeOrigin, now: performance.now(), longtasks: __bench.longtasks,
-                  marks: __bench.marks, errors: __bench.errors,
+                  marks: __bench.marks, errors: __bench.errors, paint: __bench.paint,
                   nav: nav ? {responseEnd: nav.responseEnd, dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd} : null};
         }"""
     )
@@ -202,6 +210,12 @@ def load_page(site: Site, visitor: Visitor, variant: str, view: str) -> dict[str
         "longtask_ms": round(sum(d for _, d in longtasks), 1),
         "longtask_count": len(longtasks),
         "bytes": sum(e.body_bytes for e in log),
+        "bytes_gzip": sum(e.gzip_bytes for e in log),
+        # Without the page's own files (its HTML, bench.js, the hero image): what the analytics cost.
+        "bytes_analytics": sum(e.body_bytes for e in log if _category(e) != "page"),
+        "fcp_ms": _round(seen["paint"]["fcp"]),
+        "lcp_ms": _round(seen["paint"]["lcp"]),
+        "lcp_element": seen["paint"]["lcpElement"],
         "requests": len(log),
         "not_found": sorted({f"{e.host}{e.path}" for e in log if e.status == 404 and e.path != "/favicon.ico"}),
         "bytes_by_path": dict(sorted(by_file.items(), key=lambda kv: -kv[1])),
@@ -216,6 +230,43 @@ def load_page(site: Site, visitor: Visitor, variant: str, view: str) -> dict[str
             "end_ms": round(seen["now"], 1),
         },
     }
+
+
+def _round(value: Any) -> float | None:
+    return round(float(value), 1) if isinstance(value, int | float) else None
+
+
+def browser_memory(pid: int | None) -> int | None:
+    """The proportional set size (PSS, shared pages split between their processes) of the browser process
+    and every process under it, in bytes (Linux ``/proc``); None elsewhere."""
+    if pid is None:
+        return None
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(proc.name))
+    total, todo, found = 0, [pid], False
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+                    found = True
+        except OSError:
+            continue
+    return total if found else None
+
+
+def _memory(visitor: Visitor, page: Any) -> int | None:
+    page.wait_for_timeout(MEMORY_SETTLE_MS)
+    return browser_memory(visitor.pid)
 
 
 def _cpu(before: ThreadTimes | None, after: ThreadTimes | None) -> tuple[float | None, float | None]:
@@ -297,6 +348,22 @@ def chromium_path(playwright: Any) -> str | None:
     return path
 
 
+def throttle(visitor: Visitor, page: Any, network: str | None) -> None:
+    """Chromium's network emulation for ``page`` (and the workers it starts), or none."""
+    if network is None:
+        return
+    cdp = visitor.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, **NETWORKS[network]})
+
+
+def new_tab(visitor: Visitor, network: str | None = None) -> Any:
+    page = visitor.context.new_page()
+    page.on("pageerror", lambda e: visitor.page_errors.append(str(e)))
+    throttle(visitor, page, network)
+    return page
+
+
 @contextmanager
 def open_visitor(playwright: Any, site: Site, executable: str | None, profile: Path) -> Iterator[Visitor]:
     """A Chromium with its own persistent profile, the resolver rules and the certificate's hash, watched
@@ -329,17 +396,46 @@ def open_visitor(playwright: Any, site: Site, executable: str | None, profile: P
         context.close()
 
 
-def visit(playwright: Any, site: Site, executable: str | None, variant: str, profile: Path, burst_count: int) -> dict[str, Any]:
-    """One visitor: a new profile, a cold load, a warm load, a burst."""
+def visit(playwright: Any, site: Site, executable: str | None, variant: str, profile: Path, burst_count: int,
+          networks: list[str]) -> dict[str, Any]:
+    """One visitor: a new profile, a cold load (then the browser's memory with one tab), a warm load (the
+    same page again), a same-tab navigation to a second page, the page in a new tab and in a third (then
+    the memory with three tabs), a burst; then, for each throttled network, a new profile's cold load and
+    same-tab navigation."""
+    result: dict[str, Any] = {"variant": variant}
     with open_visitor(playwright, site, executable, profile) as visitor:
-        result: dict[str, Any] = {"variant": variant}
-        for view in VIEWS:
-            result[view] = load_page(site, visitor, variant, view)
+        result["cold"] = load_page(site, visitor, variant, "cold")
+        memory = {"one_tab": _memory(visitor, visitor.page)}
+        result["warm"] = load_page(site, visitor, variant, "warm")
+        result["nav"] = load_page(site, visitor, variant, "nav")
+        tabs = [new_tab(visitor), new_tab(visitor)]
+        result["tab"] = load_page(site, visitor, variant, "tab", tabs[0])
+        result["tab3"] = load_page(site, visitor, variant, "tab3", tabs[1])
+        memory["three_tabs"] = _memory(visitor, tabs[1])
+        result["memory"] = memory
+        for tab in tabs:
+            tab.close()
+        visitor.page.bring_to_front()
         result["burst"] = burst(site, visitor, burst_count) if burst_count else None
         visitor.check()
         result["failed_requests"] = visitor.failed
         result["page_errors"] = visitor.page_errors
-        return result
+    result["net"] = {}
+    for network in networks:
+        slow = profile.with_name(f"{profile.name}-{network}")
+        try:
+            with open_visitor(playwright, site, executable, slow) as visitor:
+                # Chromium's network emulation reaches a page and its dedicated workers, not a SharedWorker
+                # (a target of its own): throttled loads use the dedicated worker, which fetches the same files.
+                visitor.context.add_init_script("window.__clevertapBridgeNoSharedWorker = true;")
+                throttle(visitor, visitor.page, network)
+                result["net"][network] = {view: load_page(site, visitor, variant, view) for view in ("cold", "nav")}
+                visitor.check()
+                result["failed_requests"] += visitor.failed
+                result["page_errors"] += visitor.page_errors
+        finally:
+            shutil.rmtree(slow, ignore_errors=True)
+    return result
 
 
 # ----------------------------------------------------------------------------------------------
@@ -359,10 +455,25 @@ METRICS: list[tuple[str, str, str, float]] = [
     ("warm.first_event_ms", "first event on the wire, warm", "s", 1000),
     ("cold.all_events_ms", "track and page events on the wire, cold", "s", 1000),
     ("warm.all_events_ms", "track and page events on the wire, warm", "s", 1000),
+    ("nav.first_event_ms", "first event, same-tab navigation to a second page", "s", 1000),
+    ("tab.first_event_ms", "first event, the site in a new tab", "s", 1000),
+    ("cold.fcp_ms", "first contentful paint, cold", "s", 1000),
+    ("cold.lcp_ms", "largest contentful paint (hero image), cold", "s", 1000),
     ("cold.longtask_ms", "main-thread long tasks, cold", "ms", 1),
     ("warm.longtask_ms", "main-thread long tasks, warm", "ms", 1),
-    ("cold.bytes", "bytes transferred, cold (gzip)", "MB", MB),
-    ("warm.bytes", "bytes transferred, warm", "MB", MB),
+    ("cold.bytes", "bytes transferred, cold (brotli)", "MB", MB),
+    ("cold.bytes_gzip", "bytes transferred, cold (gzip)", "MB", MB),
+    ("cold.bytes_analytics", "of which analytics (not the page's own), brotli", "MB", MB),
+    ("warm.bytes", "bytes transferred, warm (brotli)", "MB", MB),
+    ("memory.one_tab", "browser memory (PSS), one tab", "MB", MB),
+    ("memory.three_tabs", "browser memory (PSS), three tabs", "MB", MB),
+    ("net.cable.cold.first_event_ms", "10 Mbit/s, 40 ms: first event, cold", "s", 1000),
+    ("net.cable.cold.fcp_ms", "10 Mbit/s, 40 ms: first contentful paint, cold", "s", 1000),
+    ("net.cable.cold.lcp_ms", "10 Mbit/s, 40 ms: largest contentful paint, cold", "s", 1000),
+    ("net.cable.nav.first_event_ms", "10 Mbit/s, 40 ms: first event, next page", "s", 1000),
+    ("net.mobile.cold.first_event_ms", "slow 4G (1.6 Mbit/s, 150 ms): first event, cold", "s", 1000),
+    ("net.mobile.cold.lcp_ms", "slow 4G: largest contentful paint, cold", "s", 1000),
+    ("net.mobile.nav.first_event_ms", "slow 4G: first event, next page", "s", 1000),
     ("burst.ms", "burst: time until all on the wire", "s", 1000),
     ("burst.arrived", "burst: tracks that arrived", "", 1),
     ("burst.duplicates", "burst: tracks that arrived twice", "", 1),
@@ -379,7 +490,7 @@ def _median(values: list[Any]) -> float | None:
 
 @dataclass(frozen=True)
 class Target:
-    """One target of issue 6 point 3, checked on one variant's medians (and direct's)."""
+    """One target (issue 6 point 3, issue 14 point 5), checked on one variant's medians (and direct's)."""
 
     id: str
     what: str
@@ -409,15 +520,36 @@ def _burst_lost(mine: dict[str, Any], direct: dict[str, Any], count: int) -> flo
     return None if arrived is None else float(count - arrived + (dup or 0))
 
 
+def _lcp_over(network: str) -> Callable[[dict[str, Any], dict[str, Any], int], float | None]:
+    def value(mine: dict[str, Any], direct: dict[str, Any], _: int) -> float | None:
+        a, b = mine.get(f"net.{network}.cold.lcp_ms"), direct.get(f"net.{network}.cold.lcp_ms")
+        return round((a / b - 1) * 100, 1) if a is not None and b else None
+    return value
+
+
+def _memory_ratio(mine: dict[str, Any], direct: dict[str, Any], _: int) -> float | None:
+    """What the bridge adds to the browser's memory with three tabs, in units of what it adds with one (one
+    interpreter and one tab's integration): 1.0 is one interpreter for the site, about 3 one per tab."""
+    keys = ("memory.three_tabs", "memory.one_tab")
+    values = [mine.get(k) for k in keys] + [direct.get(k) for k in keys]
+    if any(v is None for v in values):
+        return None
+    three, one, direct_three, direct_one = (float(v) for v in values)  # type: ignore[arg-type]
+    return round((three - direct_three) / (one - direct_one), 2) if one > direct_one else None
+
+
 TARGETS = [
-    Target("first_event_warm", "first event at most 0.3 s after direct's, warm", "ms", 300, _diff("warm.first_event_ms"),
-           "done: a memory snapshot kept by the browser after the first boot, restored on later page views, and the "
-           "boot started when the file is evaluated; left: the worker's start and the ~30 MB restore. Next: one Python "
-           "for all of a site's pages (a SharedWorker), so that a page view finds it running"),
+    Target("first_event_warm", "first event at most 0.1 s after direct's, warm (Chromium; 0.3 s with the fallback)",
+           "ms", 100, _diff("warm.first_event_ms"),
+           "done: a memory snapshot kept after the first boot, restored on later page views, the stdlib as bytecode; "
+           "left: the worker's start and the ~30 MB restore on each page view. Next: one Python for all of a site's "
+           "pages and tabs (a SharedWorker with extendedLifetime on Chromium), so that a page view finds it running"),
+    Target("first_event_nav", "first event at most 0.1 s after direct's, next page in the same tab", "ms", 100,
+           _diff("nav.first_event_ms"), "as for warm"),
     Target("first_event_cold", "first event at most 1.0 s after direct's, cold", "ms", 1000, _diff("cold.first_event_ms"),
-           "done: a cut stdlib, a device-only wheel, the boot at evaluation; left: Pyodide's own start-up on the CPU. "
-           "Next: a snapshot made at build time (tried: about 2.5 s to the first event, but 6.1 MB more gzip, over "
-           "the bytes target), or a smaller Pyodide build"),
+           "done: a cut stdlib as bytecode compiled at build time, no package-loader imports at start-up, a device-only "
+           "wheel as bytecode, the boot at evaluation; left: Pyodide's own start-up (wasm compile, interpreter init, "
+           "~170 modules executed). Next: a smaller Pyodide build, or a snapshot made at build time (about +5 MB brotli)"),
     Target("longtasks_cold", "long tasks at most 50 ms beyond direct's, cold", "ms", 50, _diff("cold.longtask_ms"),
            "less main-thread work per call: the queue persisted in batches, calls applied in batches"),
     Target("longtasks_warm", "long tasks at most 50 ms beyond direct's, warm", "ms", 50, _diff("warm.longtask_ms"),
@@ -427,11 +559,20 @@ TARGETS = [
     Target("burst_time", "the burst within 1.1x direct's time (ratio; none if incomplete)", "x", 1.1, _burst_ratio,
            "O(1) queue cost per event and many messages per worker round trip",
            "missed: the burst did not complete"),
-    Target("bytes_cold", "a first visit transfers at most 3.5 MB (gzip)", "bytes", 3.5 * MB,
-           lambda mine, _d, _c: mine.get("cold.bytes"),
-           "done: no cloud-mode modules, a stdlib cut to what is imported (0.64 MB gzip), no pyodide-lock.json; left: "
-           "pyodide.asm.wasm alone is 3.53 MB gzip. Next: serve the bundle's .br copies (about 3.7 MB in all), or a "
-           "smaller Pyodide build"),
+    Target("bytes_cold", "a first visit transfers at most 3.5 MB (brotli; the page's own files not counted)", "bytes",
+           3.5 * MB, lambda mine, _d, _c: mine.get("cold.bytes_analytics"),
+           "done: brotli (pyodide.asm.wasm 2.74 MB instead of 3.53 MB gzip), no cloud-mode modules, a stdlib cut to "
+           "what is imported, no pyodide-lock.json; left: pyodide.asm.wasm alone is 2.74 MB brotli and the stdlib's "
+           "bytecode 0.92 MB. Next: a smaller Pyodide build (CPython's test modules, sqlite3, lzma, zstd, ctypes, "
+           "decimal's docstrings and the CJK codec tables are linked into the wasm: about 1 MB of its 3.5 MB gzip)"),
+    Target("lcp_cable", "the site's LCP within 5% of direct's, 10 Mbit/s 40 ms (percent slower)", "%", 5,
+           _lcp_over("cable"),
+           "Python's files fetched at a lower priority than the page's own (fetchpriority=low, started after the load "
+           "event), or from the HTTP cache of an earlier page"),
+    Target("memory_three_tabs", "memory with three tabs at most one interpreter's worth above direct's (in units "
+           "of the one-tab difference; 1.25 allows each tab's integration)", "x", 1.25, _memory_ratio,
+           "one interpreter per site: a SharedWorker shared by the site's tabs (Chromium); the dedicated-worker "
+           "fallback keeps one interpreter per tab"),
     Target("mapping", "mapping at most 50 us per event (worker CPU)", "us", 50,
            lambda mine, _d, _c: mine.get("burst.worker_us_per_event"),
            "done: up to 50 messages per call into Python, settings read once a batch; the figure is the worker "
@@ -494,7 +635,7 @@ def table(summary: dict[str, Any]) -> str:
         cells = [_cell(medians[v].get(key), unit, scale, ratios[v].get(key) if v != "direct" else None) for v in variants]
         lines.append(f"{label:<{width}}" + "".join(f"{c:>22}" for c in cells))
     lines.append("")
-    lines.append("targets (issue 6 point 3)")
+    lines.append("targets (issues 6 and 14)")
     for t in summary["targets"]:
         value = t["value"]
         verdict = t["verdict"].replace("missed", "MISSED")
@@ -537,7 +678,7 @@ def markdown(results: dict[str, Any]) -> str:
     targets = results["targets"]
     shown = [v for v in ("bridge", "standalone") if any(t["variant"] == v for t in targets)]
     if shown:
-        lines += ["", "| target (issue 6 point 3) | " + " | ".join(shown) + " | what would close it |",
+        lines += ["", "| target (issues 6 and 14) | " + " | ".join(shown) + " | what would close it |",
                   "|---|" + "---|" * (len(shown) + 1)]
         for target in TARGETS:
             cells, closes = [], ""
@@ -554,6 +695,51 @@ def markdown(results: dict[str, Any]) -> str:
                     cells.append(f"**missed** by {_amount(t['missed_by'], t['unit'])} ({_amount(t['value'], t['unit'])})")
                     closes = target.closes
             lines.append(f"| {target.what} | " + " | ".join(cells) + f" | {closes} |")
+    return "\n".join(lines)
+
+
+# The README's short form: the rows a reader compares first, and each target's verdict in a word; the
+# full table and what would close each miss are docs/benchmark.md's block.
+README_ROWS = (
+    "cold.first_event_ms", "warm.first_event_ms", "nav.first_event_ms", "tab.first_event_ms",
+    "cold.bytes_analytics", "cold.bytes", "cold.bytes_gzip", "net.cable.cold.lcp_ms", "memory.three_tabs",
+    "burst.ms", "burst.duplicates",
+)
+
+
+def readme_block(results: dict[str, Any]) -> str:
+    """The README's block: the key medians beside direct's, and each target met or missed by how much."""
+    medians, ratios = results["medians"], results["ratios"]
+    variants = [v for v in VARIANTS if v in medians]
+    labels = {key: (label, unit, scale) for key, label, unit, scale in METRICS}
+    lines = [
+        f"Last run: {results['generated']}, {results['config']['runs']} runs per variant, "
+        f"load average {results['machine']['load_average_before'][0]:.1f} before; every figure, and what "
+        "would close each miss: [docs/benchmark.md](docs/benchmark.md).",
+        "",
+        "| median (ratio to direct) | " + " | ".join(variants) + " |",
+        "|---|" + "---|" * len(variants),
+    ]
+    for key in README_ROWS:
+        label, unit, scale = labels[key]
+        cells = [_cell(medians[v].get(key), unit, scale, ratios[v].get(key) if v != "direct" else None) for v in variants]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    shown = [v for v in ("bridge", "standalone") if any(t["variant"] == v for t in results["targets"])]
+    if shown:
+        lines += ["", "| target | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
+        for target in TARGETS:
+            cells = []
+            for variant in shown:
+                t = next((t for t in results["targets"] if t["variant"] == variant and t["id"] == target.id), None)
+                if t is None:
+                    cells.append("not measured")
+                elif t["met"]:
+                    cells.append("met")
+                elif t["value"] is None:
+                    cells.append(t["verdict"])
+                else:
+                    cells.append(f"**missed** by {_amount(t['missed_by'], t['unit'])}")
+            lines.append(f"| {target.what} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -581,6 +767,23 @@ def _chromium_version(executable: str | None, playwright: Any) -> str:
         return "unknown"
 
 
+def hero_image(width: int = 400, height: int = 240) -> bytes:
+    """The content pages' hero image (their largest contentful paint): a PNG of seeded noise, about 290 KB,
+    which no HTTP compression shrinks, as a photo's JPEG would not be; made at run time, not kept in git."""
+    import random
+    import struct
+    import zlib
+
+    noise = random.Random(20261206)
+    rows = b"".join(b"\x00" + noise.randbytes(width * 3) for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
 def start_site(work: Path, bundle: bool = True) -> Site:
     """Build the bundle into ``work`` (unless ``bundle`` is false: ``direct`` alone needs none) and start the
     TLS server with everything mounted. The bundle's whole folder is served as it is: file names other than
@@ -601,6 +804,10 @@ def start_site(work: Path, bundle: bool = True) -> Site:
                                        "trackAnonymous": settings.track_anonymous})
     server = BenchServer(cert=cert, key=key, source_config=config, sdk_file=CLEVERTAP_SDK)
     server.mount("pages", HERE / "pages")
+    media = work / "media"
+    media.mkdir(exist_ok=True)
+    (media / "hero.png").write_bytes(hero_image())
+    server.mount("media", media)
     server.mount("vendor/rudderstack", RUDDERSTACK_UMD)
     direct_url = server.mount("direct", HERE / "direct")
     bundle_url = server.mount("clevertap-bridge", bundle_dir)
@@ -613,6 +820,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "3")), help="visitors per variant (default 3)")
     parser.add_argument("--burst", type=int, default=int(os.environ.get("BENCH_BURST", "2000")), help="tracks in the burst (0: none)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated subset of " + ", ".join(VARIANTS))
+    parser.add_argument("--networks", default=",".join(NETWORKS),
+                        help="throttled networks for a cold load and a next page per visitor, comma-separated subset of "
+                             + ", ".join(NETWORKS) + " (empty: none)")
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.json and timeline.svg (default bench/)")
     parser.add_argument("--no-readme", action="store_true", help="leave README.md's block of results as it is")
     parser.add_argument("--report", type=Path, metavar="RESULTS_JSON",
@@ -622,6 +832,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(variants) - set(VARIANTS)
     if unknown or not variants or args.runs < 1:
         parser.error(f"--variants: {', '.join(sorted(unknown)) or 'none given'}; --runs must be at least 1")
+    networks = [n for n in args.networks.split(",") if n]
+    if set(networks) - set(NETWORKS):
+        parser.error(f"--networks: {', '.join(sorted(set(networks) - set(NETWORKS)))}: not one of {', '.join(NETWORKS)}")
 
     if args.report:
         earlier = json.loads(args.report.read_text(encoding="utf-8"))
@@ -644,7 +857,7 @@ def main(argv: list[str] | None = None) -> int:
                         profile = work / f"profile-{variant}-{run}"
                         t0 = time.monotonic()
                         try:
-                            result = visit(playwright, site, executable, variant, profile, args.burst)
+                            result = visit(playwright, site, executable, variant, profile, args.burst, networks)
                         except Escaped as exc:
                             print(f"bench: aborted: {exc}", file=sys.stderr)
                             return 3
@@ -661,10 +874,12 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "about": "medians of per-visitor runs; times from navigation start; bytes are response bodies as sent "
-                 "(gzip); see the README section 'Benchmark: make bench'",
+                 "(brotli; bytes_gzip: as gzip would have sent them); memory: PSS of the browser's processes; "
+                 "see docs/benchmark.md",
         "machine": {"cpus": os.cpu_count(), "load_average_before": load_before, "load_average_after": os.getloadavg(),
                     "python": platform.python_version(), "chromium": version},
         "config": {"runs": args.runs, "burst": args.burst, "variants": variants, "settings": dict(TEST_SETTINGS),
+                   "networks": {n: NETWORKS[n] for n in networks},
                    "calls": ["identify", "track Product Viewed", "page Shop/Home"]},
         "seconds": round(time.monotonic() - began, 1),
     }
@@ -684,7 +899,9 @@ def _write(args: argparse.Namespace, results: dict[str, Any], runs: list[dict[st
             del results["cloud"]
     (args.out / "results.json").write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     write_svg(results, args.out / "timeline.svg")
-    readme = not args.no_readme and update_readme(ROOT / "README.md", markdown(results))
+    readme = not args.no_readme and update_readme(ROOT / "README.md", readme_block(results))
+    if not args.no_readme:
+        update_readme(ROOT / "docs" / "benchmark.md", markdown(results))
     print()
     print(table(results))
     print(f"\nwrote {args.out / 'results.json'}, {args.out / 'timeline.svg'}" + (" and README.md's results" if readme else "")
@@ -701,5 +918,7 @@ def _progress(result: dict[str, Any]) -> str:
         return f"{head}  FAILED: {result['error']}"
     b = result.get("burst") or {}
     return (f"{head}  first event cold {result['cold']['first_event_ms']} ms, warm {result['warm']['first_event_ms']} ms;"
-            f" bytes cold {result['cold']['bytes'] / MB:.2f} MB; burst {b.get('arrived')}/{b.get('count')}"
+            f" next page {result['nav']['first_event_ms']} ms, new tab {result['tab']['first_event_ms']} ms;"
+            f" LCP cold {result['cold']['lcp_ms']} ms; bytes cold {result['cold']['bytes'] / MB:.2f} MB br"
+            f" ({result['cold']['bytes_gzip'] / MB:.2f} MB gzip); burst {b.get('arrived')}/{b.get('count')}"
             f" in {b.get('ms')} ms, worker {b.get('worker_us_per_event')} us/event")

@@ -1,8 +1,8 @@
 """The benchmark's stand-in for the internet: one TLS server on 127.0.0.1 that Chromium reaches under the
 real host names (``--host-resolver-rules``), so that pages load as a real site's do, HTTP cache included.
 
-It serves, with ``Content-Encoding: gzip`` (as a CDN does) and ``Cache-Control`` so a warm page view
-loads from the HTTP cache:
+It serves, with ``Content-Encoding: br`` (or gzip, to a client that does not accept brotli), as a CDN
+does, and ``Cache-Control`` so a warm page view loads from the HTTP cache:
 
 - the site (``SITE_HOST``): the benchmark pages, the RudderStack SDK v3 from node_modules, the built
   bundle under ``/clevertap-bridge/`` and the pure-JS integration under ``/direct/``;
@@ -11,8 +11,9 @@ loads from the HTTP cache:
   decodes each request; every request is timed on arrival;
 - RudderStack's source config (``CONFIG_HOST``) and data plane (``DATAPLANE_HOST``).
 
-Every response is logged with its arrival time, host, path and the bytes of its body as sent (gzip),
-so the bench counts transferred bytes on the server side (worker fetches included).
+Every response is logged with its arrival time, host, path and the bytes of its body as sent (brotli),
+and as gzip would have sent it, so the bench counts transferred bytes on the server side (worker fetches
+included) in both encodings from one run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+import brotli  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
 from tests.browser.collector import Collector, WireRequest, is_clevertap_host
 from tests.browser.server import MIME_TYPES  # one table for the test server and the bench
@@ -97,12 +100,14 @@ class Logged:
     body_bytes: int
     encoding: str
     wire: WireRequest | None = None
+    gzip_bytes: int = 0  # the body's size had it been sent gzip-compressed (its size as is when not compressible)
 
 
 @dataclass
 class _Static:
     raw: bytes
     gz: bytes | None
+    br: bytes | None
     content_type: str
 
 
@@ -136,10 +141,13 @@ class BenchServer:
         if cached is not None:
             return cached
         raw = path.read_bytes()
-        # Precompressed copies (a static host's gzip_static) win; otherwise gzip, when it saves anything.
-        pre = path.with_name(path.name + ".gz")
+        # Precompressed copies (a static host's gzip_static and brotli_static) win; otherwise gzip -6 and
+        # brotli -q 11 now (not during a measured load), each kept when it saves anything.
+        pre, pre_br = path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")
         gz = pre.read_bytes() if pre.is_file() else gzip.compress(raw, compresslevel=6, mtime=0)
-        entry = _Static(raw, gz if len(gz) < len(raw) else None, MIME_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+        br = pre_br.read_bytes() if pre_br.is_file() else bytes(brotli.compress(raw, quality=11)) if len(raw) > 256 else raw
+        entry = _Static(raw, gz if len(gz) < len(raw) else None, br if len(br) < len(raw) else None,
+                        MIME_TYPES.get(path.suffix.lower(), "application/octet-stream"))
         with self._lock:
             self._files[path] = entry
         return entry
@@ -218,7 +226,7 @@ class _Handler(BaseHTTPRequestHandler):
         return (self.headers.get("Host") or "").split(":")[0].lower()
 
     def _send(self, status: int, body: bytes, content_type: str, cache: str = "no-store", encoding: str = "",
-              wire: WireRequest | None = None, start: float = 0.0) -> None:
+              wire: WireRequest | None = None, start: float = 0.0, gzip_bytes: int | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -237,11 +245,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         path = urlsplit(self.path).path
         self.owner.record(Logged(start or time.time(), time.time(), self.command, self._host(), path, status,
-                                 len(body), encoding, wire))
+                                 len(body), encoding, wire, len(body) if gzip_bytes is None else gzip_bytes))
 
     def _file(self, path: Path, start: float, cache: str) -> None:
         entry = self.owner._static(path)
-        if entry.gz is not None and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+        accepted = {e.split(";")[0].strip() for e in (self.headers.get("Accept-Encoding") or "").split(",")}
+        gzip_bytes = len(entry.gz if entry.gz is not None else entry.raw)
+        if entry.br is not None and "br" in accepted:
+            self._send(200, entry.br, entry.content_type, cache, "br", start=start, gzip_bytes=gzip_bytes)
+        elif entry.gz is not None and "gzip" in accepted:
             self._send(200, entry.gz, entry.content_type, cache, "gzip", start=start)
         else:
             self._send(200, entry.raw, entry.content_type, cache, start=start)

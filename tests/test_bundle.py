@@ -132,12 +132,27 @@ def test_the_bundle_has_the_agreed_files(demo_bundle: Path) -> None:
             assert gzip.decompress(files[name]) == files[original], name
 
 
-def test_the_standard_library_is_cut_to_what_is_imported(demo_bundle: Path) -> None:
+def _hash_pyc_flags(pyc: bytes) -> int:
+    # PEP 552 header: magic (4 bytes), flags (4, little-endian), then the source hash or the mtime.
+    return int.from_bytes(pyc[4:8], "little")
+
+
+def test_the_standard_library_is_cut_to_what_is_imported_and_compiled(demo_bundle: Path) -> None:
     full = zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / STDLIB_FILE)
     with zipfile.ZipFile(demo_bundle / names(demo_bundle)["pyodide"] / STDLIB_FILE) as cut:
-        kept = cut.namelist()
-        for name in kept:
-            assert cut.read(name) == full.read(name), name
+        kept = [name[:-1] if name.endswith(".pyc") else name for name in cut.namelist()]
+        compiled = [name for name in cut.namelist() if name.endswith(".pyc")]
+        for name in cut.namelist():
+            assert cut.getinfo(name).compress_type == zipfile.ZIP_STORED, name
+            if name.endswith(".pyc"):
+                # Unchecked hash-based bytecode (flags 0b01): never compared with a source at run time.
+                assert _hash_pyc_flags(cut.read(name)) == 1, name
+                assert name[:-1] in full.namelist(), name
+            else:
+                assert cut.read(name) == full.read(name), name
+        # Every module is bytecode: nothing is compiled from source on a visitor's CPU.
+        assert [name for name in cut.namelist() if name.endswith(".py")] == []
+        assert len(compiled) > 100
     # What the device rules and Pyodide's start-up import stays; what they never import goes.
     for needed in ("json/__init__.py", "re/__init__.py", "tomllib/__init__.py", "datetime.py", "_pyodide/_base.py", "zipfile/__init__.py"):
         assert needed in kept
@@ -155,11 +170,21 @@ import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
     indexURL: pyodideDir, stdLibURL: pyodideDir + "python_stdlib.zip", lockFileContents: { info, packages: {} },
     stdout: () => {}, stderr: (t) => process.stderr.write(t + "\\n"),
   });
-  pyodide.unpackArchive(new Uint8Array(fs.readFileSync(wheel)), "wheel");
+  const startup = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
+  // As the worker does: the wheel on sys.path as it is (zipimport), nothing unpacked.
+  pyodide.FS.writeFile("/lib/clevertap-bridge.whl", new Uint8Array(fs.readFileSync(wheel)));
+  pyodide.runPython("import sys; sys.path.insert(0, '/lib/clevertap-bridge.whl')");
   const handle = pyodide.pyimport("bridge.boundary").handle;
   const answers = JSON.parse(fs.readFileSync(requests, "utf8")).map((text) => handle(text));
-  const modules = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
-  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules) }));
+  const modules = pyodide.runPython("import sys, json; json.dumps({m: getattr(sys.modules[m], '__file__', None) for m, s in [(m, getattr(v, '__spec__', None)) for m, v in list(sys.modules.items())] if s and type(s.loader).__name__ == 'zipimporter'})");
+  const cached = pyodide.runPython(
+    "import sys, json; json.dumps(sorted(m for m, v in sys.modules.items() if m.startswith('bridge') and not v.__file__.endswith('.pyc')))");
+  // The bridge's own error, raised from its bytecode: its traceback still shows the source line.
+  const trace = pyodide.runPython(
+    "import traceback, bridge.device._boundary as b\\ntry:\\n    b._event({'message': 1})\\nexcept Exception:\\n    trace = traceback.format_exc()\\ntrace");
+  const bridge = pyodide.runPython("import sys, json; json.dumps(sorted(m for m in sys.modules if m.startswith('bridge')))");
+  const after = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
+  process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace, startup: JSON.parse(startup), after: JSON.parse(after) }));
 });
 """
 
@@ -188,7 +213,45 @@ def test_pyodide_runs_the_bridge_on_the_cut_standard_library(demo_bundle: Path, 
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout)
     assert [json.loads(a) for a in result["answers"]] == [json.loads(handle(t)) for t in texts]
-    assert "bridge.device" in result["modules"] and "bridge.cloud" not in result["modules"]
+    assert "bridge.device" in result["bridge"] and "bridge.cloud" not in result["bridge"]
+    # The standard library came from the zip's bytecode, the bridge from its wheel's (zipimport, no unpacking).
+    from_zip = result["modules"]  # what zipimport loaded (frozen modules are not in the zip)
+    assert len(from_zip) > 100 and [m for m, f in from_zip.items() if not f.endswith(".pyc")] == []
+    assert {m for m, f in from_zip.items() if f.startswith("/lib/clevertap-bridge.whl/")} == set(result["bridge"])
+    assert result["notCached"] == []
+    # The patched package loader imports its archive modules when an archive is unpacked, not at start-up.
+    assert "pyodide._package_loader" in result["startup"]
+    assert {"zipfile", "shutil", "tempfile"} & set(result["startup"]) == set()
+    # Nor does the bridge: the wheel is read by zipimport, which is built in.
+    assert {"zipfile", "shutil", "tempfile"} & set(result["after"]) == set()
+    assert 'raise BadRequest(f"message: {message!r} is not an object")' in result["trace"], result["trace"]
+    assert 'File "/lib/clevertap-bridge.whl/bridge/device/_boundary.py"' in result["trace"]
+
+
+def test_the_package_loader_patches_are_tied_to_the_pinned_pyodide() -> None:
+    from bridge.build._stdlib import PACKAGE_LOADER, STDLIB_PATCHES, patch_stdlib_file
+
+    assert set(STDLIB_PATCHES) == {PACKAGE_LOADER, "pyodide/common.py"}
+    with zipfile.ZipFile(ROOT / "node_modules" / "pyodide" / STDLIB_FILE) as zf:
+        loader, common = zf.read(PACKAGE_LOADER), zf.read("pyodide/common.py")
+    patched = patch_stdlib_file(PACKAGE_LOADER, loader).decode()
+    assert "\nimport shutil\n" not in patched and "\nfrom zipfile import ZipFile\n" not in patched
+    assert "    from zipfile import ZipFile\n" in patched and "def _shutil() -> Any:" in patched
+    assert "\nimport shutil\n" not in patch_stdlib_file("pyodide/common.py", common).decode()
+    with pytest.raises(BuildError, match=r"pyodide/_package_loader.py: sha256 [0-9a-f]{64} is not the pinned Pyodide's"):
+        patch_stdlib_file(PACKAGE_LOADER, loader + b"\n")
+
+
+def test_the_bytecode_is_compiled_once_per_input(demo_bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled zips are kept by Pyodide version and input: a second build runs no Node."""
+    from bridge.build import _stdlib
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the module _stdlib asks
+    again = build_bundle(load_settings(DEMO), tmp_path / "again")
+    assert files_of(tmp_path / "again") == files_of(demo_bundle) and again["names"] == names(demo_bundle)
+    # Input it has not seen: without Node the build says what is missing.
+    with pytest.raises(BuildError, match=r"node: not found: the bytecode is compiled by Pyodide under Node"):
+        _stdlib.compile_zips(ROOT / "node_modules" / "pyodide", [(b"not seen before", "/x/")], tmp_path / "cache")
 
 
 def test_two_builds_give_identical_bytes(demo_bundle: Path, tmp_path: Path) -> None:
@@ -334,7 +397,7 @@ def test_csp_names_the_sdk_host_clevertaps_data_hosts_and_wasm() -> None:
             "https://*.clevertap-prod.com",
             "https://d2r1yp2w7bby2u.cloudfront.net",
         ],
-        "worker-src": ["blob:"],
+        "worker-src": ["'self'", "blob:"],
         "connect-src": ["'self'", "https://*.clevertap-prod.com"],
     }
     proxied = csp_directives(
@@ -559,6 +622,7 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
         assert names[-1] == f"bridge-{__version__}.dist-info/RECORD"
         assert names[:-1] == sorted(names[:-1])
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}  # the HTTP compression does better
         record = zf.read(names[-1]).decode().splitlines()
         assert record[-1] == f"bridge-{__version__}.dist-info/RECORD,,"
         for line in record[:-1]:
@@ -566,7 +630,12 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
             data = zf.read(name)
             expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
             assert (digest, int(size)) == (f"sha256={expected}", len(data)), name
-        modules = {n for n in names if n.startswith("bridge/")}
+        modules = {n for n in names if n.startswith("bridge/") and not n.endswith(".pyc")}
+        # Beside each module its bytecode for the pinned Pyodide, where zipimport looks (unchecked hash: the
+        # source is never read to import, only to show a traceback's lines).
+        pycs = {n for n in names if n.endswith(".pyc")}
+        assert pycs == {n + "c" for n in modules if n.endswith(".py")}
+        assert {_hash_pyc_flags(zf.read(n)) for n in pycs} == {1}
     # The browser gets the core and device mode; cloud mode and the build side stay on the server.
     assert not {m for m in modules if m.startswith(("bridge/cloud/", "bridge/build/"))}
     assert not {"bridge/bundle.py", "bridge/delivery.py"} & modules

@@ -266,7 +266,7 @@ def test_hostile_web_push_texts_are_escaped_in_the_javascript(tmp_path: Path) ->
 
 def test_the_csp_grows_only_with_the_settings_that_need_it() -> None:
     plain = csp_directives(Settings(account_id="A-1"))
-    assert plain["worker-src"] == ["blob:"]
+    assert plain["worker-src"] == ["'self'", "blob:"]  # blob: the dedicated worker, 'self' the shared one
     assert "'unsafe-inline'" not in plain["script-src"]
 
     push = csp_directives(Settings.from_config({"account_id": "A-1", "sdk_url": "https://cdn.example.com/ct.js", "web_push": FULL}))

@@ -10,6 +10,24 @@
   } catch (e) {
     bench.errors.push("no longtask observer: " + e);
   }
+  // The site's own paint: first contentful paint and the largest contentful paint (the page's hero image),
+  // so the bench shows whether the bridge's downloads slow the page itself.
+  bench.paint = { fcp: null, lcp: null, lcpElement: null };
+  try {
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (entry) {
+        if (entry.name === "first-contentful-paint") bench.paint.fcp = entry.startTime;
+      });
+    }).observe({ type: "paint", buffered: true });
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (entry) {
+        bench.paint.lcp = entry.startTime;
+        bench.paint.lcpElement = entry.element ? entry.element.tagName.toLowerCase() : null;
+      });
+    }).observe({ type: "largest-contentful-paint", buffered: true });
+  } catch (e) {
+    bench.errors.push("no paint observers: " + e);
+  }
   window.addEventListener("error", function (event) { bench.errors.push(String(event.message)); });
   bench.mark = function (name) {
     if (!(name in bench.marks)) bench.marks[name] = performance.now();

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import os
 import shutil
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +46,8 @@ from ..device._browser import DISPLAY_NAME, INTEGRATION_NAME, START_SETTINGS, br
 from ..errors import BuildError, SettingsError
 from ._js import bundle_js
 from ._manifest import build_manifest, csp_directives, csp_header, sri
-from ._stdlib import PYODIDE_ROOTS, cut_stdlib
-from ._wheel import build_wheel, wheel_name, wheel_stdlib_imports
+from ._stdlib import PYODIDE_ROOTS, STDLIB_PREFIX, WHEEL_PATH, WHEEL_PREFIX, bytecode_stdlib, compile_zips, cut_stdlib
+from ._wheel import build_wheel, wheel_name, wheel_sources, wheel_stdlib_imports
 
 __all__ = [
     "BuildError",
@@ -65,9 +67,11 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # pyodide.js serves only the main-thread fallback; python_stdlib.zip is cut (bridge.build._stdlib).
 PYODIDE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 STDLIB_FILE = "python_stdlib.zip"
+# CLEVERTAP_BRIDGE_SOURCE_ONLY=1 builds with Python sources and no bytecode: the benchmark's comparison.
+SOURCE_ONLY_ENV = "CLEVERTAP_BRIDGE_SOURCE_ONLY"
 # Precompressed copies (name.gz, and name.br when the brotli package is installed) for these suffixes,
 # where they are smaller: static hosts can serve them with Content-Encoding instead of compressing live.
-COMPRESSED_SUFFIXES = (".js", ".mjs", ".wasm", ".zip", ".json", ".css", ".html")
+COMPRESSED_SUFFIXES = (".js", ".mjs", ".wasm", ".zip", ".whl", ".json", ".css", ".html")
 STATIC_FILES = ("demo.css", "demo.js")
 WORKER_FILE = "clevertap-bridge.worker.js"
 INTEGRATION_FILE = "Clevertap.min.js"
@@ -182,17 +186,36 @@ def _lock_info(root: Path) -> dict[str, Any] | None:
     return {"info": info, "packages": {}}
 
 
-def pyodide_files(root: Path) -> dict[str, bytes]:
-    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut."""
+def _source_zip(entries: list[tuple[str, bytes]]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in entries:
+            zf.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()
+
+
+def pyodide_files(root: Path, bytecode: bool = True) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The Pyodide files the bundle ships, by name: the runtime as npm has it, the standard library cut
+    and compiled to bytecode; also the bytecode of the wheel's modules (``{"bridge/x.py": pyc}``).
+    ``bytecode=False`` ships sources only (the benchmark's comparison)."""
     files: dict[str, bytes] = {}
+    pyodide_dir = root / "node_modules" / "pyodide"
     for name in PYODIDE_FILES:
-        source = root / "node_modules" / "pyodide" / name
+        source = pyodide_dir / name
         if not source.is_file():
             raise BuildError(f"{source}: missing from the Pyodide package: run `make install-npm`")
         files[name] = source.read_bytes()
     roots = sorted(set(PYODIDE_ROOTS) | wheel_stdlib_imports(PACKAGE_DIR))
     files[STDLIB_FILE], _ = cut_stdlib(files[STDLIB_FILE], roots)
-    return files
+    if not bytecode:
+        return files, {}
+    stdlib_pycs, wheel_pycs = compile_zips(
+        pyodide_dir,
+        [(files[STDLIB_FILE], STDLIB_PREFIX), (_source_zip(wheel_sources(PACKAGE_DIR)), WHEEL_PREFIX)],
+        root / "build" / "pyc",
+    )
+    files[STDLIB_FILE] = bytecode_stdlib(files[STDLIB_FILE], stdlib_pycs)
+    return files, wheel_pycs
 
 
 def _compress(data: bytes, suffix: str, cache: Path) -> bytes:
@@ -253,14 +276,16 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
 
     pyodide_integrity: str | None = None
     pyodide_dir: str | None = None
+    wheel_pycs: dict[str, bytes] = {}
     if settings.pyodide_url is None:
-        runtime = pyodide_files(root)
+        runtime, wheel_pycs = pyodide_files(root, bytecode=os.environ.get(SOURCE_ONLY_ENV) != "1")
         pyodide_dir = "pyodide-" + _short_hash(*(name.encode() + b"\0" + runtime[name] for name in sorted(runtime))) + "/"
         for name, data in runtime.items():
             integrity = write(pyodide_dir + name, data)
             if name == "pyodide.js":
                 pyodide_integrity = integrity
-    wheel_bytes = build_wheel(PACKAGE_DIR, __version__)
+    # Bytecode only beside the bundle's own Pyodide: another Pyodide may be another Python.
+    wheel_bytes = build_wheel(PACKAGE_DIR, __version__, wheel_pycs)
     wheel = hashed_name(wheel_name(__version__), wheel_bytes)
     wheel_integrity = write(wheel, wheel_bytes)
 
@@ -271,6 +296,8 @@ def render_bundle(settings: Settings, out_dir: Path, root: Path = ROOT) -> dict[
         "version": __version__,
         "wheelFile": wheel,
         "wheelIntegrity": wheel_integrity,
+        # The wheel goes on sys.path as it is (zipimport): no unpacking, no zipfile/shutil/tempfile imports.
+        "wheelPath": WHEEL_PATH,
         "pyodideIntegrity": pyodide_integrity,
         "pyodideDir": pyodide_dir,
         # The cut standard library ships only with the bundle's own Pyodide; a CDN copy brings its own.

@@ -46,7 +46,9 @@ def csp_directives(settings: Settings) -> dict[str, list[str]]:
     pyodide = [_origin(settings.pyodide_url)] if settings.pyodide_url else []
     script_src = [BUNDLE_ORIGIN, _origin(settings.sdk_url), *_clevertap_hosts(settings), *pyodide, "'wasm-unsafe-eval'"]
     connect_src = [BUNDLE_ORIGIN, *pyodide, *_clevertap_hosts(settings)]
-    worker_src = ["blob:"]
+    # blob: the dedicated worker (its checked source as a blob); the bundle's origin: the SharedWorker,
+    # which runs the worker file by its URL (used only when the bundle is on the page's origin).
+    worker_src = ["blob:", BUNDLE_ORIGIN]
     if settings.web_push.enabled:
         worker_src.append(PAGE_ORIGIN)  # navigator.serviceWorker.register(service_worker_path)
         if not settings.web_push.skip_dialog:

@@ -15,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_stdlib_imports", "build_wheel"]
+__all__ = ["SERVER_ONLY", "BUILD_ONLY", "wheel_name", "wheel_modules", "wheel_sources", "wheel_stdlib_imports", "build_wheel"]
 
 # What stays on the server: cloud mode, the build side, and the two names kept for them at the top.
 # The command line (cli, __main__) and its streaming delivery (pipeline) are cloud mode too.
@@ -121,13 +121,23 @@ def _record_hash(data: bytes) -> str:
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
 
 
-def build_wheel(package_dir: Path, version: str) -> bytes:
-    """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files."""
+def wheel_sources(package_dir: Path) -> list[tuple[str, bytes]]:
+    """(name in the wheel, bytes) of each module file the wheel holds."""
+    return [(f"{package_dir.name}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)]
+
+
+def build_wheel(package_dir: Path, version: str, bytecode: dict[str, bytes] | None = None) -> bytes:
+    """The wheel's bytes: the stdlib-only modules of ``package_dir`` plus the dist-info files.
+
+    ``bytecode`` (``{"bridge/x.py": pyc}``, unchecked-hash pyc of the runtime's Python) goes in as
+    ``bridge/x.pyc`` beside each source, the layout zipimport reads: the worker puts the wheel itself on
+    ``sys.path``, the import reads the bytecode, and tracebacks still show the source lines of the
+    bridge's own errors (zipimport gives linecache the source beside).
+    """
     package = package_dir.name
     dist_info = f"{DIST_NAME}-{version}.dist-info"
-    entries: list[tuple[str, bytes]] = [
-        (f"{package}/{path.relative_to(package_dir).as_posix()}", path.read_bytes()) for path in wheel_modules(package_dir)
-    ]
+    entries: list[tuple[str, bytes]] = wheel_sources(package_dir)
+    entries += [(name + "c", pyc) for name, pyc in sorted((bytecode or {}).items())]
     entries.append(
         (
             f"{dist_info}/METADATA",
@@ -153,12 +163,14 @@ def build_wheel(package_dir: Path, version: str) -> bytes:
     record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in entries) + f"{record_name},,\n"
     entries.append((record_name, record.encode()))  # RECORD comes last, as installers expect
 
+    # Stored, not deflated: the HTTP compression then works across the files (with the bytecode, 86 KB
+    # brotli instead of 134 KB deflated), and the bundle's .br/.gz copies carry it.
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # Unix, whatever the building machine is
-            zf.writestr(info, data, compresslevel=9)
+            zf.writestr(info, data)
     return buffer.getvalue()

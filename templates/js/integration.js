@@ -4,7 +4,7 @@
 
 import { describe, isObject, makeLog, newId } from "./util.js";
 import { createQueue } from "./queue.js";
-import { startMainThread, startWorker } from "./worker-client.js";
+import { startMainThread, startSharedWorker, startWorker } from "./worker-client.js";
 import { createDrain } from "./drain.js";
 import {
   askStartValues, configChangesStart, integrationOptions, isLive, makeWhenLive, optionState, startSdk, stubSdk
@@ -53,6 +53,7 @@ export function defineIntegration(global, CONFIG) {
     initCalls: null,
     pythonReady: pythonReady,
     mode: null,
+    sharedWorker: false, // Python in a SharedWorker, shared with the site's other tabs
     tab: TAB,
     setPrivacy: function (options) {
       if (!isObject(options)) {
@@ -81,6 +82,10 @@ export function defineIntegration(global, CONFIG) {
       crashPython: function () {
         var python = drainer.python();
         return python && python.then(function (client) { client.crash(); });
+      },
+      hangWorker: function () {
+        var python = drainer.python();
+        return python && python.then(function (client) { client.hang(); });
       }
     }
   };
@@ -120,6 +125,7 @@ export function defineIntegration(global, CONFIG) {
     whenLive: whenLive,
     restartPython: function () {
       booting = null; // bootPython() keeps the first worker: a restart needs a new one
+      sharedLeft = true; // a tab whose Python died (shared or not) goes on with a dedicated worker
       return startPython();
     }
   });
@@ -175,6 +181,7 @@ export function defineIntegration(global, CONFIG) {
       return bootPython()
         .then(function (client) {
           api.mode = client.mode;
+          api.sharedWorker = !!client.shared;
           resolvePython();
           return client;
         }, function (error) {
@@ -207,12 +214,21 @@ export function defineIntegration(global, CONFIG) {
   /* ---- boot: Python starts when this file is evaluated, in parallel with the SDK's own load ------- */
 
   var booting = null;
+  var sharedLeft = false;
 
+  // One Python for the site's tabs where the browser allows it (a SharedWorker), else this tab's own
+  // worker (booted from the kept memory snapshot), else the main thread.
   function bootPython() {
     if (!booting) {
       var base = baseUrl();
       var boot = { type: "boot", baseUrl: base, indexURL: CONFIG.pyodideUrl || base + CONFIG.pyodideDir };
-      booting = startWorker(global, CONFIG, base, boot, failed).then(null, function (reason) {
+      var shared = sharedLeft ? Promise.reject(new Error("this tab left the shared worker")) :
+        startSharedWorker(global, CONFIG, base, boot, failed);
+      booting = shared.then(null, function (reason) {
+        log.debug("no shared worker (" + (reason && reason.message) + "): a dedicated one");
+        sharedLeft = true;
+        return startWorker(global, CONFIG, base, boot, failed);
+      }).then(null, function (reason) {
         warn("no worker (" + (reason && reason.message) + "): running Python on the main thread");
         return startMainThread(global, CONFIG, base, boot);
       });

@@ -1,9 +1,12 @@
 // The worker's side: Pyodide + the bridge wheel behind a JSON-string boundary (bridge.boundary.handle).
 // Run as a module worker (new Worker(url, {type: "module"})): Pyodide 314 refuses classic workers.
-// In a worker it answers {type: "boot", baseUrl, indexURL?} with {type: "ready", restored} or {type: "failed", error}
+// In a worker (dedicated, or shared by the site's tabs: each tab talks on its own port, and a shared worker
+// first says {type: "connected"}) it answers {type: "boot", baseUrl, indexURL?} with {type: "ready", restored,
+// shared} or {type: "failed", error}
 // (indexURL defaults to the bundle's own Pyodide folder; restored: booted from a kept memory snapshot),
 // and {type: "request", id, request: <JSON string>} with {type: "response", id, response: <JSON string>}, or with
-// {type: "crashed", id, error} when Python itself has failed for good (the page then starts another worker).
+// {type: "crashed", id, error} when Python itself has failed for good (the page then starts another worker;
+// a shared worker tells every port, id null, and closes).
 // A request may be a batch (bridge.boundary): many messages in one round trip, one answer each.
 // Loaded as a classic <script> (no Worker available) it defines window.ClevertapBridgeWorker = {boot}.
 
@@ -120,7 +123,11 @@ export function defineWorker(scope, CONFIG) {
       .then(function (pyodide) {
         return wheel.then(function (bytes) {
           // Also after a restore: the snapshot holds memory, not files, and some imports happen later.
-          pyodide.unpackArchive(bytes, "wheel");
+          // The wheel goes on sys.path as it is: zipimport (built in) reads its bytecode, and nothing
+          // imports zipfile, shutil or tempfile to unpack it.
+          pyodide.FS.writeFile(CONFIG.wheelPath, new Uint8Array(bytes));
+          pyodide.runPython("import sys\nif " + JSON.stringify(CONFIG.wheelPath) + " not in sys.path: sys.path.insert(0, " +
+            JSON.stringify(CONFIG.wheelPath) + ")");
           if (restored) {
             // The snapshot froze start-up state: a new random seed, the visitor's time zone.
             pyodide.runPython("import random, time\nrandom.seed()\nif hasattr(time, 'tzset'): time.tzset()");
@@ -166,33 +173,80 @@ export function defineWorker(scope, CONFIG) {
   }
 
   if (inWorker) {
+    // A SharedWorker (one Python for the site's tabs, Chromium) or a dedicated one: the same protocol,
+    // per port. The worker only maps: requests in, answers out, on the port they came from; each tab's
+    // queue and its CleverTap SDK stay in that tab.
+    var shared = typeof scope.SharedWorkerGlobalScope !== "undefined" && scope instanceof scope.SharedWorkerGlobalScope;
     var ready = null;
-    scope.onmessage = function (event) {
-      var data = event.data || {};
-      if (data.type === "boot" && !ready) {
-        ready = boot(data);
-        ready.then(function (handle) {
-          scope.postMessage({ type: "ready", version: CONFIG.version, restored: !!handle.restored, snapshotError: handle.snapshotError });
-        }, function (error) {
-          scope.postMessage({ type: "failed", error: String(error && error.message ? error.message : error) });
-        });
-      } else if (data.type === "request" && ready) {
-        ready.then(function (handle) {
-          var response;
-          try {
-            response = handle(data.request);
-          } catch (e) {
-            // Python is broken for good: say so, and the page starts another worker.
-            scope.postMessage({ type: "crashed", id: data.id, error: String(e && e.message ? e.message : e).slice(0, 500) });
-            return;
-          }
-          scope.postMessage({ type: "response", id: data.id, response: response });
-          handle.afterAnswer();
-        }, function () { /* reported once, at boot */ });
-      } else if (data.type === "crash" && ready) {
-        ready.then(function (handle) { handle.crash(); }, function () { /* never booted */ });
-      }
+    var ports = [];
+    var broken = null; // Python failed for good: every port is told, and a shared worker closes
+
+    var serve = function (post) {
+      return function (event) {
+        var data = event.data || {};
+        if (data.type === "boot") {
+          ready = ready || boot(data); // the first tab's boot; later tabs find Python booting or running
+          ready.then(function (handle) {
+            post({ type: "ready", version: CONFIG.version, restored: !!handle.restored, snapshotError: handle.snapshotError, shared: shared });
+          }, function (error) {
+            post({ type: "failed", error: String(error && error.message ? error.message : error) });
+          });
+        } else if (data.type === "request" && ready) {
+          ready.then(function (handle) {
+            if (broken) {
+              post({ type: "crashed", id: data.id, error: broken });
+              return;
+            }
+            var response;
+            try {
+              response = handle(data.request);
+            } catch (e) {
+              // Python is broken for good: say so, and the page starts another worker.
+              broken = String(e && e.message ? e.message : e).slice(0, 500);
+              post({ type: "crashed", id: data.id, error: broken });
+              closeShared();
+              return;
+            }
+            post({ type: "response", id: data.id, response: response });
+            handle.afterAnswer();
+          }, function () { /* reported once, at boot */ });
+        } else if (data.type === "crash" && ready) {
+          ready.then(function (handle) { handle.crash(); }, function () { /* never booted */ });
+        } else if (data.type === "hang") {
+          // test hook: a worker stuck for good (as in a runaway loop), which no page can terminate
+          var until = Infinity;
+          while (Date.now() < until) { until = Infinity; }
+        }
+      };
     };
+
+    // A shared worker with a broken Python tells every tab, then closes, so that no later page joins it.
+    var closeShared = function () {
+      if (!shared) {
+        return;
+      }
+      for (var i = 0; i < ports.length; i++) {
+        ports[i]({ type: "crashed", id: null, error: broken });
+      }
+      scope.close();
+    };
+
+    if (shared) {
+      scope.onconnect = function (event) {
+        var port = event.ports[0];
+        var post = function (message) {
+          try {
+            port.postMessage(message);
+          } catch (e) { /* that tab is gone */ }
+        };
+        ports.push(post);
+        port.onmessage = serve(post);
+        // At once, before Python: a page that hears nothing takes this worker for hung and leaves it.
+        post({ type: "connected", broken: broken });
+      };
+    } else {
+      scope.onmessage = serve(function (message) { scope.postMessage(message); });
+    }
   } else {
     scope.ClevertapBridgeWorker = { boot: boot, version: CONFIG.version };
   }

@@ -386,6 +386,17 @@ def _install_received_hook(context: Any, server: StaticServer) -> list[tuple[str
     return routes
 
 
+# CLEVERTAP_BRIDGE_NO_SHARED_WORKER=1 runs the whole browser suite with the shared worker forced off (the
+# dedicated worker and its snapshot, as on browsers without SharedWorker); tests/browser/test_queue.py
+# also runs its key tests in both modes.
+NO_SHARED_WORKER_ENV = "CLEVERTAP_BRIDGE_NO_SHARED_WORKER"
+
+
+def force_dedicated_worker(context: Any) -> None:
+    """Every page of ``context`` runs Python in its own dedicated worker, as where SharedWorker is missing."""
+    context.add_init_script("window.__clevertapBridgeNoSharedWorker = true;")
+
+
 def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -> Env:
     """Install the guard (first, so every later route wins over it), the SDK (at the session's sdk_url
     too), a Pyodide CDN the session's settings name, the collector (with their proxy hosts) and the hook."""
@@ -398,6 +409,10 @@ def make_env(context: Any, page: Any, server: StaticServer, hook: bool = True) -
     env.collector.install(context, extra_hosts=collector_hosts(settings))
     if hook:
         env.hook_routes = _install_received_hook(context, server)
+    # Playwright's routes (the guard, a CDN's Pyodide served from node_modules) do not reach a SharedWorker's
+    # requests: with a CDN pyodide_url the worker is dedicated, so nothing it fetches can leave loopback.
+    if os.environ.get(NO_SHARED_WORKER_ENV) == "1" or settings.pyodide_url:
+        force_dedicated_worker(context)
     page.on("console", lambda msg: env.console.append((msg.type, msg.text)))
     page.on("pageerror", lambda exc: env.page_errors.append(f"{exc.name}: {exc.message}"))
     page.set_default_timeout(60_000)

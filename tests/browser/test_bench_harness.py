@@ -35,12 +35,17 @@ def test_direct_visitor_cold_warm_burst_and_the_summary(playwright: Any, tmp_pat
             cold = run.load_page(site, visitor, "direct", "cold")
             warm = run.load_page(site, visitor, "direct", "warm")
             burst = run.burst(site, visitor, 5)
+            memory = run.browser_memory(visitor.pid)
             visitor.check()
             # A request for a host the bench does not serve is caught (and never resolved).
             visitor.page.evaluate("() => fetch('https://elsewhere.invalid/x').catch(() => null)")
             visitor.page.wait_for_timeout(300)
             with pytest.raises(run.Escaped, match="elsewhere.invalid"):
                 visitor.check()
+        # Under the slow profile the hero image alone (288 KB, incompressible) takes its bytes over 1.6 Mbit/s.
+        with run.open_visitor(playwright, site, executable, tmp_path / "slow") as slow_visitor:
+            run.throttle(slow_visitor, slow_visitor.page, "mobile")
+            slow = run.load_page(site, slow_visitor, "direct", "cold")
     finally:
         site.server.stop()
 
@@ -50,12 +55,18 @@ def test_direct_visitor_cold_warm_burst_and_the_summary(playwright: Any, tmp_pat
         assert load["page_errors"] == [] and load["not_found"] == []
     cold_paths = {r["path"] for r in cold["timeline"]["requests"]}
     warm_paths = {r["path"] for r in warm["timeline"]["requests"]}
-    # Cold: the SDKs and the integration came gzip-compressed from the server; warm: from the HTTP cache.
+    # Cold: the SDKs and the integration came brotli-compressed from the server; warm: from the HTTP cache.
     static = {"/js/clevertap.min.js", "/direct/Clevertap.min.js", "/vendor/rudderstack/index.js"}
     assert static <= cold_paths
     assert not static & warm_paths, warm_paths
-    assert all(r["encoding"] == "gzip" for r in cold["timeline"]["requests"] if r["path"] in static)
-    assert warm["bytes"] < cold["bytes"]
+    assert all(r["encoding"] == "br" for r in cold["timeline"]["requests"] if r["path"] in static)
+    assert warm["bytes"] < cold["bytes"] < cold["bytes_gzip"]
+    # The page's own content: the hero image is its largest contentful paint, after the first paint.
+    assert cold["lcp_element"] == "img" and 0 < cold["fcp_ms"] <= cold["lcp_ms"]
+    assert "/media/hero.png" in cold_paths and cold["bytes_analytics"] < cold["bytes"] - 280_000
+    hero = next(r for r in slow["timeline"]["requests"] if r["path"] == "/media/hero.png")
+    assert slow["lcp_element"] == "img" and slow["lcp_ms"] >= hero["bytes"] * 8 / 1.6e6 * 1000
+    assert memory is not None and memory > 50e6  # the browser's processes, PSS
     assert {"/a"} <= cold_paths and "/sourceConfig/" in cold_paths
     assert burst["arrived"] == 5 and burst["duplicates"] == 0 and burst["complete"]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Env
+from .conftest import Env, force_dedicated_worker
 from .e2e import (
     bridge_log,
     cpython_calls,
@@ -100,6 +100,7 @@ def test_pyodide_missing_keeps_events_queued_without_errors(env: Env, bundle: st
     pyodide_url = effective_settings(None).pyodide_url
     pattern = f"{pyodide_url}**" if pyodide_url else f"{env.origin}/bundle/pyodide-*/**"
     env.context.route(pattern, not_found)
+    force_dedicated_worker(env.context)  # a route does not reach a SharedWorker's requests
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)
     run_calls(env, CALLS)
@@ -148,7 +149,7 @@ def test_sdk_missing_keeps_events_queued_without_errors(env: Env, bundle: str) -
 
 def test_without_workers_python_runs_on_the_main_thread_and_delivers(env: Env, bundle: str) -> None:
     """DESIGN.md: the main thread is the last resort when no worker can run."""
-    env.context.add_init_script("window.Worker = undefined;")
+    env.context.add_init_script("window.Worker = undefined; window.SharedWorker = undefined;")
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)
     run_calls(env, CALLS)

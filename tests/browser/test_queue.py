@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Env, source_config
+from .conftest import NO_SHARED_WORKER_ENV, Env, force_dedicated_worker, session_settings, source_config
 from .e2e import (
     bridge_log,
     cpython_calls,
@@ -61,6 +61,26 @@ def _exactly_once(env: Env, names: list[str]) -> None:
     missing = [n for n in names if counts[n] == 0]
     doubled = {n: counts[n] for n in names if counts[n] > 1}
     assert not missing and not doubled, f"missing {missing[:20]} ({len(missing)}), doubled {doubled}"
+
+
+@pytest.fixture(params=["shared", "dedicated"])
+def worker_mode(request: pytest.FixtureRequest, env: Env) -> str:
+    """The key queue tests run in both worker modes: one Python for the site's tabs (a SharedWorker, on
+    Chromium), and forced off, a dedicated worker per tab (the fallback of other browsers)."""
+    if request.param == "dedicated":
+        force_dedicated_worker(env.context)
+    else:
+        _needs_shared()
+    return str(request.param)
+
+
+def _needs_shared() -> None:
+    if os.environ.get(NO_SHARED_WORKER_ENV) == "1" or session_settings().pyodide_url:
+        pytest.skip(f"the shared worker is forced off in this run ({NO_SHARED_WORKER_ENV}=1, or a CDN pyodide_url)")
+
+
+def _shared(page: Any) -> bool:
+    return bool(page.evaluate("() => window.ClevertapBridge.pythonReady.then(() => window.ClevertapBridge.sharedWorker)"))
 
 
 def _bound_warnings(env: Env) -> list[str]:
@@ -131,8 +151,9 @@ def _second_page(env: Env) -> Any:
 SDK_WINDOW = 20
 
 
-def test_two_tabs_sending_100_tracks_each_during_startup_deliver_every_event_once(env: Env, bundle: str) -> None:
-    """Issue 9: two tabs of one site, 100 tracks each while everything starts: each event once on the wire."""
+def test_two_tabs_sending_100_tracks_each_during_startup_deliver_every_event_once(env: Env, bundle: str, worker_mode: str) -> None:
+    """Issue 9: two tabs of one site, 100 tracks each while everything starts: each event once on the wire,
+    in order per tab; with the shared worker both tabs' requests go to one Python, each on its own port."""
     a = [LOGIN] + [["track", f"Tab A {i}", {"i": i}] for i in range(100)]
     b = [LOGIN] + [["track", f"Tab B {i}", {"i": i}] for i in range(100)]
     other = _second_page(env)
@@ -146,6 +167,7 @@ def test_two_tabs_sending_100_tracks_each_during_startup_deliver_every_event_onc
     order = _event_names(env)
     for prefix in ("Tab A ", "Tab B "):
         assert [n for n in order if n.startswith(prefix)] == [n for n in names if n.startswith(prefix)]
+    assert [_shared(env.page), _shared(other)] == [worker_mode == "shared"] * 2
     other.close()
 
 
@@ -268,11 +290,13 @@ def test_logins_for_different_users_10ms_apart_do_not_stop_later_events(env: Env
 # ---- worker death -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("death", ["terminateWorker", "crashPython"])
-def test_a_dead_worker_is_replaced_and_entries_in_flight_arrive_once(env: Env, bundle: str, death: str) -> None:
-    """The worker is terminated (as by the browser, out of memory) or Python aborts: the bridge notices,
-    starts Python again and delivers what was queued or in flight, once; the page sees no error."""
+def test_a_dead_worker_is_replaced_and_entries_in_flight_arrive_once(env: Env, bundle: str, death: str, worker_mode: str) -> None:
+    """The worker is terminated (as by the browser, out of memory; a shared worker is left, as a hung one
+    is) or Python aborts: the bridge notices, starts Python again (a tab whose shared worker died goes on
+    with a dedicated one) and delivers what was queued or in flight, once; the page sees no error."""
     open_harness(env, "standalone.html", bundle=bundle)
     wait_harness_ready(env)
+    assert _shared(env.page) is (worker_mode == "shared")
     run_calls(env, [LOGIN, ["track", "Before Death", {}]])
     wait_bridge_idle(env)
     names = [f"After Death {i}" for i in range(10)]
@@ -288,5 +312,40 @@ def test_a_dead_worker_is_replaced_and_entries_in_flight_arrive_once(env: Env, b
     restarts = bridge_log(env, "restart")
     assert len(restarts) >= 1, "the death was noticed"
     assert any("starting Python again" in t for t in env.warnings())
-    assert env.page.evaluate("() => window.ClevertapBridge.mode") == "worker"
+    assert env.page.evaluate("() => [window.ClevertapBridge.mode, window.ClevertapBridge.sharedWorker]") == ["worker", False]
+    if worker_mode == "shared":
+        # Later pages do not join the worker this tab gave up on: its generation moved on.
+        assert env.page.evaluate("() => localStorage.getItem('clevertap_bridge_shared_worker')") == "1"
     assert not env.page_errors
+
+
+def test_a_hung_shared_worker_is_left_and_later_pages_start_another(env: Env, bundle: str) -> None:
+    """A shared worker stuck for good (a page cannot terminate it): the tab whose request times out leaves
+    it for a dedicated worker and delivers what was in flight, once; a page opened later does not join the
+    hung worker (its generation moved on) but starts a new shared one."""
+    _needs_shared()
+    open_harness(env, "standalone.html", bundle=bundle)
+    wait_harness_ready(env)
+    run_calls(env, [LOGIN, ["track", "Before Hang", {}]])
+    wait_bridge_idle(env)
+    assert _shared(env.page)
+    names = [f"After Hang {i}" for i in range(5)]
+    env.page.evaluate(
+        """names => window.ClevertapBridge.testHooks.hangWorker().then(() => {
+             names.forEach(n => rudderanalytics.track(n, {k: 1}));
+           })""",
+        names,
+    )
+    _wait_for_events(env, names, timeout=180)
+    assert env.page.evaluate("() => window.ClevertapBridge.sharedWorker") is False
+    assert env.page.evaluate("() => localStorage.getItem('clevertap_bridge_shared_worker')") == "1"
+    later = env.context.new_page()
+    later.on("console", lambda msg: env.console.append((msg.type, msg.text)))
+    later.goto(env.page.url)
+    later.wait_for_function("() => window.harness && window.harness.ready", timeout=120_000)
+    assert _shared(later)  # a new shared worker, not the hung one
+    later.evaluate("() => rudderanalytics.track('From The Later Page', {})")
+    _wait_for_events(env, ["From The Later Page"], timeout=120)
+    env.page.wait_for_timeout(1500)
+    _exactly_once(env, names + ["Before Hang", "From The Later Page"])
+    later.close()

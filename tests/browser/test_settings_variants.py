@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .collector import expected_records
-from .conftest import NODE_MODULES, Env, build_bundle, serve_pyodide_cdn
+from .conftest import NODE_MODULES, Env, build_bundle, force_dedicated_worker, serve_pyodide_cdn
 from .e2e import (
     bridge_log,
     open_harness,
@@ -48,6 +48,7 @@ def test_regenerated_bundle_follows_its_settings(alt_bundle: str, env: Env) -> N
     assert not (Path(env.server.mounts["bundle-alt"]) / "pyodide").exists(), "a CDN pyodide_url: no copy in the bundle"
     cdn_requests: list[str] = []
     serve_pyodide_cdn(env.context, PYODIDE_CDN, cdn_requests)
+    force_dedicated_worker(env.context)  # the CDN is a route, which a SharedWorker's requests do not meet
     sdk_file = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
 
     def sdk_from_custom_url(route: Any) -> None:

@@ -162,9 +162,12 @@ def test_hard_values_reach_the_wire_as_cpython_computes(env: Env, bundle: str) -
     check_against_cpython(env, len(HARD_CALLS))
     arrived = env.collector.records(include_optout=False)
     assert len(arrived) >= 10, arrived  # most of them are sendable once put in the SDK's forms
-    errors: list[dict[str, Any]] = [
-        r.payload["wzrk_error"] for r in env.collector.requests if isinstance(r.payload, dict) and r.payload.get("wzrk_error")
-    ]
+    # Per SDK request (its rn): the SDK resends a request it sent before its session was set up, same rn
+    # and payload, which a faster Python start makes more likely; that is one report, not two.
+    errors: list[dict[str, Any]] = list({
+        r.query.get("rn"): r.payload["wzrk_error"]
+        for r in env.collector.requests if isinstance(r.payload, dict) and r.payload.get("wzrk_error")
+    }.values())
     # The one SDK complaint the emitter cannot avoid (more than 50 Items are sent, error 522 reported)
     # must come with the emitter's own warning; any other complaint is a rule the emitter missed.
     assert [e["c"] for e in errors] == [522], f"the SDK reported errors about what it was given: {errors}"
