@@ -48,12 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{out}: {len(manifest['files']) + 1} files")
     if args.serve:
-        from bridge.build import VENDOR_PATH, make_server
+        from bridge.build import STANDIN_PATH, VENDOR_PATH, CleverTapStandIn, make_server
 
         host, port = args.serve
         vendor = ROOT / "node_modules" / "clevertap-web-sdk" / "clevertap.min.js"
-        server = make_server(out, host, port, vendor if vendor.is_file() else None)
-        print(f"serving {out} at http://{host}:{server.server_address[1]}/index.html (CleverTap SDK at {VENDOR_PATH})")
+        # The demo page sends the SDK's requests to this server's stand-in for CleverTap: nothing leaves the machine.
+        server = make_server(out, host, port, vendor if vendor.is_file() else None, standin=CleverTapStandIn())
+        print(
+            f"serving {out} at http://{host}:{server.server_address[1]}/index.html "
+            f"(CleverTap SDK at {VENDOR_PATH}, CleverTap's endpoint answered at {STANDIN_PATH})"
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

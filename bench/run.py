@@ -129,7 +129,7 @@ def _is_page_event(request: WireRequest, view: str) -> bool:
 
 
 def _initial_done(pushes: list[WireRequest], view: str) -> bool:
-    names = {p.payload.get("evtName") for p in pushes if _is_page_event(p, view)}
+    names = {p.payload.get("evtName") for p in pushes if isinstance(p.payload, dict) and _is_page_event(p, view)}
     return "Product Viewed" in names and any(isinstance(n, str) and "Page Viewed" in n for n in names)
 
 

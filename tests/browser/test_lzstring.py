@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .lzstring import decompress_from_base64
+from bridge.build import decompress_from_base64
 
 ROOT = Path(__file__).resolve().parents[2]
 LZ_STRING_JS = ROOT / "node_modules" / "lz-string" / "libs" / "lz-string.js"

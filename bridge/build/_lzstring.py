@@ -1,8 +1,10 @@
 """lz-string's ``decompressFromBase64`` in Python, to read the ``d`` parameter of CleverTap requests.
 
-A line-by-line port of ``_decompress`` from npm ``lz-string`` 1.5.0 (MIT). JavaScript strings are
-UTF-16 code units, so the port builds a string of code units (lone surrogates included) and decodes
-the pairs at the end. ``test_lzstring.py`` checks it against the npm package run by node.
+The CleverTap Web SDK compresses each payload with lz-string's ``compressToBase64``
+(https://github.com/pieroxy/lz-string). This is a line-by-line port of ``_decompress`` from npm
+``lz-string`` 1.5.0 (MIT). JavaScript strings are UTF-16 code units, so the port builds a string of
+code units (lone surrogates included) and decodes the pairs at the end.
+``tests/browser/test_lzstring.py`` checks it against the npm package run by node.
 """
 
 from __future__ import annotations
