@@ -2,6 +2,9 @@
 (function () {
   "use strict";
   var analytics = window.rudderanalytics;
+  // Ask the bridge for what the transformation made of each call, for the panel's "transformed" lines.
+  window.ClevertapBridgeConfig = window.ClevertapBridgeConfig || {};
+  window.ClevertapBridgeConfig.echoTransformed = true;
   var panel = document.getElementById("panel");
 
   function byId(id) {

@@ -169,7 +169,11 @@ export function createDrain(options) {
       }
       var calls = Array.isArray(answer.calls) ? answer.calls : [];
       // The SDK changes what it is given (it adds tz): the record keeps what the bridge pushed.
-      record({ kind: "applied", entry: entry, calls: JSON.parse(JSON.stringify(calls)) });
+      var applied = { kind: "applied", entry: entry, calls: JSON.parse(JSON.stringify(calls)) };
+      if (Array.isArray(answer.transformed)) {
+        applied.transformed = answer.transformed; // what the site's transformation made of the call (echoTransformed)
+      }
+      record(applied);
       pushCalls(calls);
     }
     queue.settleItem(item);

@@ -132,6 +132,13 @@ export function defineIntegration(global, CONFIG) {
 
   function enqueue(entry) {
     var text;
+    // A page that shows what its transformation made of each call (the demo page) asks for the
+    // transformed events back: window.ClevertapBridgeConfig = {echoTransformed: true}. Off by default,
+    // since it doubles what crosses the worker boundary.
+    var options = global.ClevertapBridgeConfig;
+    if (entry.kind === "event" && isObject(options) && options.echoTransformed === true) {
+      entry.echoTransformed = true;
+    }
     try {
       text = JSON.stringify(entry);
       entry = JSON.parse(text); // a plain-data copy: later changes by the page do not reach the queue
