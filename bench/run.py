@@ -24,6 +24,7 @@ ratios, issue 6's targets met or missed by how much) and ``bench/timeline.svg`` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -58,7 +59,10 @@ NODE_MODULES = ROOT / "node_modules"
 RUDDERSTACK_UMD = NODE_MODULES / "@rudderstack" / "analytics-js" / "dist" / "npm" / "modern" / "bundled" / "umd"
 CLEVERTAP_SDK = NODE_MODULES / "clevertap-web-sdk" / "clevertap.min.js"
 
-VARIANTS = ("direct", "bridge", "standalone")
+# transformed: the bridge with the demo's transformation (demo_transformation.py: the email hashed in
+# every call), to show what a site's own Python costs beside the bridge without one.
+VARIANTS = ("direct", "bridge", "transformed", "standalone")
+TRANSFORMATION = ROOT / "demo_transformation.py"
 VIEWS = ("cold", "warm")
 # Chromium's network emulation (CDP Network.emulateNetworkConditions): latency is the round trip in ms,
 # throughputs in bytes per second. "cable": 10 Mbit/s down, 40 ms; "mobile": Lighthouse's slow 4G.
@@ -88,11 +92,12 @@ class Site:
     spki: str
     bundle_url: str
     direct_url: str
+    transformed_url: str
 
     def page_url(self, variant: str, view: str) -> str:
         if variant == "standalone":
             return f"https://{SITE_HOST}/pages/standalone.html?src={quote(self.bundle_url + 'rudderanalytics.js')}&view={view}"
-        dest = (self.direct_url if variant == "direct" else self.bundle_url).rstrip("/")
+        dest = {"direct": self.direct_url, "transformed": self.transformed_url}.get(variant, self.bundle_url).rstrip("/")
         return f"https://{SITE_HOST}/pages/rudderstack.html?key={WRITE_KEY}&dest={quote(dest)}&view={view}"
 
 
@@ -146,7 +151,7 @@ def _category(entry: Logged) -> str:
         return "rudderstack"
     if entry.host.endswith("cloudfront.net"):
         return "clevertap-sdk"
-    if path.startswith("/clevertap-bridge/"):
+    if path.startswith(("/clevertap-bridge/", "/clevertap-bridge-transformed/")):
         name = path.rsplit("/", 1)[-1]
         if "/pyodide/" in path or name.endswith((".whl", ".wasm", ".zip")) or "pyodide" in name or "snapshot" in name:
             return "python"
@@ -783,18 +788,23 @@ def hero_image(width: int = 400, height: int = 240) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
 
 
-def start_site(work: Path, bundle: bool = True) -> Site:
-    """Build the bundle into ``work`` (unless ``bundle`` is false: ``direct`` alone needs none) and start the
-    TLS server with everything mounted. The bundle's whole folder is served as it is: file names other than
-    Clevertap.min.js and rudderanalytics.js are the bundle's own business."""
+def start_site(work: Path, bundle: bool = True, transformed: bool = False) -> Site:
+    """Build the bundle into ``work`` (unless ``bundle`` is false: ``direct`` alone needs none; with
+    ``transformed``, a second one with the demo's transformation) and start the TLS server with everything
+    mounted. The bundle's whole folder is served as it is: file names other than Clevertap.min.js and
+    rudderanalytics.js are the bundle's own business."""
     settings = Settings.from_config(TEST_SETTINGS)
     bundle_dir = work / "bundle"
+    transformed_dir = work / "bundle-transformed"
+    transformed_dir.mkdir(parents=True, exist_ok=True)
     if bundle:
         build_bundle(settings, bundle_dir)
         if not (bundle_dir / "Clevertap.min.js").is_file() or not (bundle_dir / "rudderanalytics.js").is_file():
             raise SystemExit(f"bench: the bundle has no Clevertap.min.js or rudderanalytics.js: {sorted(p.name for p in bundle_dir.iterdir())}")
     else:
         bundle_dir.mkdir(parents=True, exist_ok=True)
+    if transformed:
+        build_bundle(dataclasses.replace(settings, transformation=str(TRANSFORMATION)), transformed_dir)
     for needed in (RUDDERSTACK_UMD / "index.js", CLEVERTAP_SDK):
         if not needed.is_file():
             raise SystemExit(f"bench: {needed} is missing: run `make install-npm`")
@@ -810,8 +820,9 @@ def start_site(work: Path, bundle: bool = True) -> Site:
     server.mount("vendor/rudderstack", RUDDERSTACK_UMD)
     direct_url = server.mount("direct", HERE / "direct")
     bundle_url = server.mount("clevertap-bridge", bundle_dir)
+    transformed_url = server.mount("clevertap-bridge-transformed", transformed_dir)
     port = server.start()
-    return Site(server, port, spki, bundle_url, direct_url)
+    return Site(server, port, spki, bundle_url, direct_url, transformed_url)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -846,7 +857,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="clevertap-bench-") as tmp:
         work = Path(tmp)
-        site = start_site(work, bundle=variants != ["direct"])
+        site = start_site(work, bundle=variants != ["direct"], transformed="transformed" in variants)
         try:
             with sync_playwright() as playwright:
                 executable = chromium_path(playwright)
