@@ -135,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
     })
     print(f"\nwrote the \"cloud\" figures to {args.out}")
+    if args.out == HERE / "results.json":  # the README's block shows these too (bench/run.py writes it)
+        from .run import ROOT, readme_block, update_readme
+
+        results = json.loads(args.out.read_text(encoding="utf-8"))
+        if "medians" in results:
+            update_readme(ROOT / "README.md", readme_block(results))
     return 0 if all(r["lost"] == 0 and r["doubled"] == 0 and r["failed_lines"] == 0 for r in rows + [ceiling]) else 1
 
 

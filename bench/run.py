@@ -744,7 +744,25 @@ def readme_block(results: dict[str, Any]) -> str:
                 else:
                     cells.append(f"**missed** by {_amount(t['missed_by'], t['unit'])}")
             lines.append(f"| {target.what} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines + _cloud_rows(results.get("cloud")))
+
+
+def _cloud_rows(cloud: dict[str, Any] | None) -> list[str]:
+    """Cloud mode's send in the README: events/s and the share of CleverTap's limit at each concurrency."""
+    rows = cloud.get("rows", []) if isinstance(cloud, dict) else []
+    if not rows:
+        return []
+    levels = list(dict.fromkeys(r["concurrency"] for r in rows))
+    lines = ["", f"| `send`, {rows[0]['events']:,} events (events/s, share of the limit) | "
+             + " | ".join(f"concurrency {c}" for c in levels) + " |", "|---|" + "---|" * len(levels)]
+    for latency in dict.fromkeys(r["latency_s"] for r in rows):
+        cells = []
+        for level in levels:
+            r = next((r for r in rows if r["latency_s"] == latency and r["concurrency"] == level), None)
+            cells.append("-" if r is None else f"{r['events_per_s']:,} ({r['ratio_to_limit']:.0%})")
+        limit = next(r["limit_events_per_s"] for r in rows if r["latency_s"] == latency)
+        lines.append(f"| {latency:g} s a request, limit {limit:,}/s | " + " | ".join(cells) + " |")
+    return lines
 
 
 def update_readme(readme: Path, block: str) -> bool:
