@@ -46,6 +46,7 @@ from bridge.bundle import (
 )
 from bridge.device import INTEGRATION_KEYS, init_calls
 from bridge.settings import Settings, load_settings
+from bridge.transformation import SITE_SOURCE
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -181,7 +182,7 @@ import(pyodideDir + "pyodide.mjs").then(async ({ loadPyodide }) => {
     "import sys, json; json.dumps(sorted(m for m, v in sys.modules.items() if m.startswith('bridge') and not v.__file__.endswith('.pyc')))");
   // The bridge's own error, raised from its bytecode: its traceback still shows the source line.
   const trace = pyodide.runPython(
-    "import traceback, bridge.device._boundary as b\\ntry:\\n    b._event({'message': 1})\\nexcept Exception:\\n    trace = traceback.format_exc()\\ntrace");
+    "import traceback, bridge.device._boundary as b\\ntry:\\n    b._event({'message': 1}, b._Shared({}), None)\\nexcept Exception:\\n    trace = traceback.format_exc()\\ntrace");
   const bridge = pyodide.runPython("import sys, json; json.dumps(sorted(m for m in sys.modules if m.startswith('bridge')))");
   const after = pyodide.runPython("import sys, json; json.dumps(sorted(sys.modules))");
   process.stdout.write(JSON.stringify({ answers, modules: JSON.parse(modules), bridge: JSON.parse(bridge), notCached: JSON.parse(cached), trace, startup: JSON.parse(startup), after: JSON.parse(after) }));
@@ -640,7 +641,11 @@ def test_the_wheel_is_reproducible_and_its_record_is_right(demo_bundle: Path) ->
     assert not {m for m in modules if m.startswith(("bridge/cloud/", "bridge/build/"))}
     assert not {"bridge/bundle.py", "bridge/delivery.py"} & modules
     assert {"bridge/__init__.py", "bridge/device/_emit.py", "bridge/boundary.py", "bridge/core/_settings.py"} <= modules
-    assert modules == {f"bridge/{p.relative_to(ROOT / 'bridge').as_posix()}" for p in wheel_modules(ROOT / "bridge")}
+    # Beside the modules, the one file of the site's own: the transformation demo.toml names, as it is.
+    site = f"bridge/{SITE_SOURCE.relative_to(ROOT / 'bridge').as_posix()}"
+    with zipfile.ZipFile(wheel_of(demo_bundle)) as zf:
+        assert zf.read(site) == (DEMO.parent / "demo_transformation.py").read_bytes()
+    assert modules - {site} == {f"bridge/{p.relative_to(ROOT / 'bridge').as_posix()}" for p in wheel_modules(ROOT / "bridge")}
 
 
 def test_the_wheel_imports_with_the_standard_library_only(demo_bundle: Path, tmp_path: Path) -> None:
